@@ -1,0 +1,148 @@
+//! One-time e-mail codes: 6 digits, single use, 10-minute life, at most 5 wrong tries, one new
+//! code per cool-down. Only an HMAC of each code is stored.
+
+use chrono::{NaiveDateTime, TimeDelta};
+use diesel::prelude::*;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use temujanji_shared::email::EmailAddress;
+use temujanji_shared::otp::OneTimeCode;
+
+use crate::db::schema::email_codes;
+use crate::db::{DbConnection, write_transaction};
+use crate::problem::ApiError;
+
+pub const CODE_TTL_MINUTES: i64 = 10;
+pub const MAX_ATTEMPTS: i32 = 5;
+pub const RESEND_COOLDOWN_SECONDS: i64 = 30;
+/// Codes one address may request per hour.
+pub const MAX_CODES_PER_HOUR: i64 = 10;
+
+fn code_hash(secret: &[u8], email: &EmailAddress, code: &OneTimeCode) -> Result<String, ApiError> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret)
+        .map_err(|e| ApiError::Internal(format!("hmac key: {e}")))?;
+    mac.update(email.as_str().as_bytes());
+    mac.update(b":");
+    mac.update(code.as_str().as_bytes());
+    Ok(hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Creates a new code for `email`, retiring earlier ones. The caller sends it.
+pub fn create(
+    conn: &mut DbConnection,
+    secret: &[u8],
+    email: &EmailAddress,
+    now: NaiveDateTime,
+) -> Result<OneTimeCode, ApiError> {
+    let code = OneTimeCode::from_number(rand::random::<u32>());
+    let hash = code_hash(secret, email, &code)?;
+    write_transaction(conn, |conn| {
+        let recent: Vec<NaiveDateTime> = email_codes::table
+            .filter(email_codes::email.eq(email.as_str()))
+            .filter(email_codes::created_at.gt(now - TimeDelta::hours(1)))
+            .order(email_codes::created_at.desc())
+            .select(email_codes::created_at)
+            .load(conn)?;
+        if let Some(last) = recent.first() {
+            let wait = RESEND_COOLDOWN_SECONDS - (now - *last).num_seconds();
+            if wait > 0 {
+                return Err(ApiError::RateLimited { retry_after: wait });
+            }
+        }
+        if recent.len() as i64 >= MAX_CODES_PER_HOUR {
+            return Err(ApiError::RateLimited { retry_after: 3600 });
+        }
+        // Only the newest code counts.
+        diesel::update(email_codes::table)
+            .filter(email_codes::email.eq(email.as_str()))
+            .filter(email_codes::used_at.is_null())
+            .set(email_codes::used_at.eq(now))
+            .execute(conn)?;
+        diesel::insert_into(email_codes::table)
+            .values((
+                email_codes::email.eq(email.as_str()),
+                email_codes::code_hash.eq(&hash),
+                email_codes::created_at.eq(now),
+                email_codes::expires_at.eq(now + TimeDelta::minutes(CODE_TTL_MINUTES)),
+                email_codes::attempts.eq(0),
+            ))
+            .execute(conn)?;
+        Ok(code)
+    })
+}
+
+/// What a verification attempt did; wrong tries are committed before they are reported.
+enum Attempt {
+    Verified,
+    Wrong { attempts_left: i32 },
+    Exhausted,
+    NoCode,
+}
+
+/// Checks `code` for `email` and consumes it on success.
+pub fn verify(
+    conn: &mut DbConnection,
+    secret: &[u8],
+    email: &EmailAddress,
+    code: &OneTimeCode,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let hash = code_hash(secret, email, code)?;
+    let attempt = write_transaction(conn, |conn| -> Result<Attempt, ApiError> {
+        let latest: Option<(i64, String, i32)> = email_codes::table
+            .filter(email_codes::email.eq(email.as_str()))
+            .filter(email_codes::used_at.is_null())
+            .filter(email_codes::expires_at.gt(now))
+            .order(email_codes::created_at.desc())
+            .select((
+                email_codes::id,
+                email_codes::code_hash,
+                email_codes::attempts,
+            ))
+            .first(conn)
+            .optional()?;
+        let Some((id, stored, attempts)) = latest else {
+            return Ok(Attempt::NoCode);
+        };
+        if attempts >= MAX_ATTEMPTS {
+            return Ok(Attempt::Exhausted);
+        }
+        if !constant_time_eq(stored.as_bytes(), hash.as_bytes()) {
+            // Conditional on the count, so concurrent wrong tries cannot exceed the limit.
+            let counted = diesel::update(email_codes::table)
+                .filter(email_codes::id.eq(id))
+                .filter(email_codes::attempts.lt(MAX_ATTEMPTS))
+                .set(email_codes::attempts.eq(email_codes::attempts + 1))
+                .execute(conn)?;
+            return Ok(if counted == 1 {
+                Attempt::Wrong {
+                    attempts_left: MAX_ATTEMPTS - attempts - 1,
+                }
+            } else {
+                Attempt::Exhausted
+            });
+        }
+        // Single use: only one request can flip used_at.
+        let consumed = diesel::update(email_codes::table)
+            .filter(email_codes::id.eq(id))
+            .filter(email_codes::used_at.is_null())
+            .filter(email_codes::attempts.lt(MAX_ATTEMPTS))
+            .set(email_codes::used_at.eq(now))
+            .execute(conn)?;
+        Ok(if consumed == 1 {
+            Attempt::Verified
+        } else {
+            Attempt::NoCode
+        })
+    })?;
+    match attempt {
+        Attempt::Verified => Ok(()),
+        Attempt::Wrong { attempts_left } => Err(ApiError::InvalidCode { attempts_left }),
+        Attempt::Exhausted => Err(ApiError::TooManyAttempts),
+        Attempt::NoCode => Err(ApiError::CodeExpired),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,108 @@
+//! Per-day availability of one service at one branch: open or closed (with the reason), and
+//! each slot's seats left.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveTime, TimeDelta};
+use diesel::prelude::*;
+use temujanji_shared::ValidationError;
+use temujanji_shared::codes::{BranchCode, ServiceCode};
+use temujanji_shared::wire::{self, ClockTime, DayAvailability, SlotAvailability};
+
+use crate::catalog;
+use crate::db::DbConnection;
+use crate::db::schema::slots;
+use crate::problem::ApiError;
+use crate::schedule::BookingWindow;
+
+/// Longest range one request may ask for, in days (a little over three months).
+pub const MAX_DAYS: i64 = 93;
+/// Range when the client gives no `to`.
+pub const DEFAULT_DAYS: i64 = 14;
+
+pub fn availability(
+    conn: &mut DbConnection,
+    branch: &BranchCode,
+    service: &ServiceCode,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<wire::Availability, ApiError> {
+    let from = from.unwrap_or(today);
+    let to = to.unwrap_or(from + TimeDelta::days(DEFAULT_DAYS - 1));
+    if to < from {
+        return Err(ApiError::field("to", ValidationError::InvalidDate));
+    }
+    if (to - from).num_days() >= MAX_DAYS {
+        return Err(ApiError::field(
+            "to",
+            ValidationError::TooLong {
+                max: MAX_DAYS as usize,
+            },
+        ));
+    }
+    let branch_row = catalog::find_branch(conn, branch)?.ok_or(ApiError::NotFound)?;
+    let seats = catalog::seats(conn, branch.as_str(), service.as_str())?
+        .ok_or(ApiError::ServiceNotOffered)?;
+    let schedule = catalog::load_schedule(conn, &branch_row, from, to)?;
+    let window = BookingWindow::new(today, i64::from(branch_row.min_lead_days));
+    let booked: HashMap<(NaiveDate, NaiveTime), (i32, i32)> = slots::table
+        .filter(slots::branch_code.eq(branch.as_str()))
+        .filter(slots::service_code.eq(service.as_str()))
+        .filter(slots::date.between(from, to))
+        .select((
+            slots::date,
+            slots::start_time,
+            slots::capacity,
+            slots::booked,
+        ))
+        .load::<(NaiveDate, NaiveTime, i32, i32)>(conn)?
+        .into_iter()
+        .map(|(date, start, capacity, booked)| ((date, start), (capacity, booked)))
+        .collect();
+
+    let days = from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .map(|date| match schedule.day(date) {
+            Err(reason) => closed(date, reason),
+            Ok(_) if !window.contains(date) => closed(date, BookingWindow::closed_reason()),
+            Ok(day) => DayAvailability {
+                date,
+                open: true,
+                closed_reason: None,
+                slots: day
+                    .into_iter()
+                    .map(|slot| {
+                        let (capacity, taken) = booked
+                            .get(&(date, slot.start))
+                            .copied()
+                            .unwrap_or((seats, 0));
+                        SlotAvailability {
+                            start: ClockTime::new(slot.start),
+                            end: ClockTime::new(slot.end),
+                            capacity,
+                            remaining: (capacity - taken).max(0),
+                        }
+                    })
+                    .collect(),
+            },
+        })
+        .collect();
+    Ok(wire::Availability {
+        branch: branch.clone(),
+        service: service.clone(),
+        bookable_from: window.first,
+        bookable_until: window.last,
+        days,
+    })
+}
+
+fn closed(date: NaiveDate, reason: wire::ClosedReason) -> DayAvailability {
+    DayAvailability {
+        date,
+        open: false,
+        closed_reason: Some(reason),
+        slots: Vec::new(),
+    }
+}

@@ -1,0 +1,176 @@
+//! Typed configuration from the environment. Bad configuration stops start-up with a one-line
+//! reason.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use crate::db::DatabaseUrl;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/temujanji.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_MAIL_DIR: &str = "data/outbox";
+pub const DEFAULT_DATA_DIR: &str = "data";
+pub const DEFAULT_STATIC_DIR: &str = "dist";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseUrl,
+    pub bind: SocketAddr,
+    /// Where the local mail transport writes `.eml` files.
+    pub mail_dir: PathBuf,
+    /// Holds the generated JWT secret when none is configured.
+    pub data_dir: PathBuf,
+    /// The built SPA (index.html, wasm, js).
+    pub static_dir: PathBuf,
+    pub jwt_secret: Vec<u8>,
+    /// Connections per instance.
+    pub db_pool_size: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads configuration through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |key: &str, default: &str| {
+            lookup(key)
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| default.to_owned())
+        };
+        let database =
+            DatabaseUrl::parse(&get("DATABASE_URL", DEFAULT_DATABASE_URL)).map_err(ConfigError)?;
+        let bind_raw = get("TEMUJANJI_BIND", DEFAULT_BIND);
+        let bind = bind_raw.parse().map_err(|_| {
+            ConfigError(format!(
+                "TEMUJANJI_BIND must be HOST:PORT such as 127.0.0.1:8080, got {bind_raw:?}"
+            ))
+        })?;
+        let data_dir = PathBuf::from(get("TEMUJANJI_DATA_DIR", DEFAULT_DATA_DIR));
+        let jwt_secret = match lookup("TEMUJANJI_JWT_SECRET").filter(|s| !s.is_empty()) {
+            Some(secret) if secret.len() < 32 => {
+                return Err(ConfigError(
+                    "TEMUJANJI_JWT_SECRET must be at least 32 characters".into(),
+                ));
+            }
+            Some(secret) => secret.into_bytes(),
+            None => load_or_create_secret(&data_dir)?,
+        };
+        let db_pool_size = get("TEMUJANJI_DB_POOL_SIZE", "16")
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                ConfigError("TEMUJANJI_DB_POOL_SIZE must be a positive integer".into())
+            })?;
+        Ok(Config {
+            database,
+            bind,
+            mail_dir: PathBuf::from(get("TEMUJANJI_MAIL_DIR", DEFAULT_MAIL_DIR)),
+            static_dir: PathBuf::from(get("TEMUJANJI_STATIC_DIR", DEFAULT_STATIC_DIR)),
+            data_dir,
+            jwt_secret,
+            db_pool_size,
+        })
+    }
+}
+
+/// The secret lives in `DATA_DIR/jwt-secret` so that tokens survive a restart of a
+/// single-instance install. Several instances must share `TEMUJANJI_JWT_SECRET` instead.
+fn load_or_create_secret(data_dir: &Path) -> Result<Vec<u8>, ConfigError> {
+    let path = data_dir.join("jwt-secret");
+    match std::fs::read_to_string(&path) {
+        Ok(secret) if secret.trim().len() >= 32 => Ok(secret.trim().as_bytes().to_vec()),
+        Ok(_) => Err(ConfigError(format!(
+            "{} is shorter than 32 characters",
+            path.display()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let secret = hex::encode(rand::random::<[u8; 32]>());
+            std::fs::create_dir_all(data_dir)
+                .and_then(|()| std::fs::write(&path, &secret))
+                .map_err(|e| ConfigError(format!("cannot write {}: {e}", path.display())))?;
+            Ok(secret.into_bytes())
+        }
+        Err(e) => Err(ConfigError(format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    const SECRET: (&str, &str) = ("TEMUJANJI_JWT_SECRET", "0123456789abcdef0123456789abcdef");
+
+    #[test]
+    fn defaults_select_sqlite_on_port_8080() {
+        let config = config(&[SECRET]).expect("defaults are valid");
+        assert_eq!(
+            config.database,
+            DatabaseUrl::Sqlite("data/temujanji.db".into())
+        );
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.mail_dir, PathBuf::from("data/outbox"));
+    }
+
+    #[test]
+    fn a_postgres_url_selects_postgres_and_port_zero_is_allowed() {
+        let config = config(&[
+            SECRET,
+            ("DATABASE_URL", "postgres://postgres@127.0.0.1/x"),
+            ("TEMUJANJI_BIND", "127.0.0.1:0"),
+        ])
+        .expect("valid");
+        assert!(matches!(config.database, DatabaseUrl::Postgres(_)));
+        assert_eq!(config.bind.port(), 0);
+    }
+
+    #[test]
+    fn bad_values_give_a_one_line_reason() {
+        for (pairs, needle) in [
+            (vec![SECRET, ("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
+            (
+                vec![SECRET, ("TEMUJANJI_BIND", "localhost")],
+                "TEMUJANJI_BIND",
+            ),
+            (
+                vec![("TEMUJANJI_JWT_SECRET", "short")],
+                "TEMUJANJI_JWT_SECRET",
+            ),
+            (
+                vec![SECRET, ("TEMUJANJI_DB_POOL_SIZE", "0")],
+                "TEMUJANJI_DB_POOL_SIZE",
+            ),
+        ] {
+            let message = config(&pairs).expect_err("invalid").to_string();
+            assert!(message.contains(needle), "{message}");
+            assert!(!message.contains('\n'), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_missing_secret_is_generated_once_and_kept() {
+        let dir = std::env::temp_dir().join(format!("temujanji-config-{}", rand::random::<u64>()));
+        let dir_str = dir.to_string_lossy().to_string();
+        let first = config(&[("TEMUJANJI_DATA_DIR", &dir_str)]).expect("generated");
+        let second = config(&[("TEMUJANJI_DATA_DIR", &dir_str)]).expect("reloaded");
+        assert_eq!(first.jwt_secret, second.jwt_secret);
+        assert!(first.jwt_secret.len() >= 32);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

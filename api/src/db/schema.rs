@@ -1,0 +1,192 @@
+//! Diesel table definitions, one for both backends (see `migrations/*`).
+
+diesel::table! {
+    meta (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    services (code) {
+        code -> Text,
+        name_ms -> Text,
+        name_en -> Text,
+        fee_sen -> Integer,
+        fee_note_ms -> Text,
+        fee_note_en -> Text,
+    }
+}
+
+diesel::table! {
+    service_documents (service_code, position) {
+        service_code -> Text,
+        position -> Integer,
+        text_ms -> Text,
+        text_en -> Text,
+    }
+}
+
+diesel::table! {
+    branches (code) {
+        code -> Text,
+        name -> Text,
+        state -> Text,
+        address_line1 -> Text,
+        address_line2 -> Nullable<Text>,
+        postcode -> Text,
+        city -> Text,
+        phone -> Text,
+        slot_minutes -> Integer,
+        min_lead_days -> Integer,
+    }
+}
+
+diesel::table! {
+    branch_services (branch_code, service_code) {
+        branch_code -> Text,
+        service_code -> Text,
+        seats -> Integer,
+    }
+}
+
+diesel::table! {
+    hours_profiles (id) {
+        id -> BigInt,
+        branch_code -> Text,
+        name -> Text,
+        valid_from -> Date,
+        valid_to -> Date,
+    }
+}
+
+diesel::table! {
+    branch_hours (id) {
+        id -> BigInt,
+        branch_code -> Text,
+        profile_id -> Nullable<BigInt>,
+        weekday -> Integer,
+        opens -> Time,
+        closes -> Time,
+    }
+}
+
+diesel::table! {
+    holidays (id) {
+        id -> BigInt,
+        date -> Date,
+        state -> Nullable<Text>,
+        name_ms -> Text,
+        name_en -> Text,
+    }
+}
+
+diesel::table! {
+    closures (id) {
+        id -> BigInt,
+        branch_code -> Text,
+        date -> Date,
+        name_ms -> Text,
+        name_en -> Text,
+    }
+}
+
+diesel::table! {
+    slots (id) {
+        id -> BigInt,
+        branch_code -> Text,
+        service_code -> Text,
+        date -> Date,
+        start_time -> Time,
+        end_time -> Time,
+        capacity -> Integer,
+        booked -> Integer,
+    }
+}
+
+diesel::table! {
+    appointments (id) {
+        id -> BigInt,
+        reference -> Text,
+        slot_id -> BigInt,
+        branch_code -> Text,
+        service_code -> Text,
+        date -> Date,
+        start_time -> Time,
+        end_time -> Time,
+        applicant_name -> Text,
+        id_type -> Text,
+        id_number -> Text,
+        nationality -> Text,
+        address_line1 -> Text,
+        address_line2 -> Nullable<Text>,
+        postcode -> Text,
+        city -> Text,
+        state -> Text,
+        phone -> Text,
+        email -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        cancelled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    blocks (id) {
+        id -> BigInt,
+        kind -> Text,
+        value -> Text,
+        reason -> Text,
+        until -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_codes (id) {
+        id -> BigInt,
+        email -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        attempts -> Integer,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (owner, idempotency_key) {
+        owner -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        response_status -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        subject -> Text,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    services,
+    service_documents,
+    branches,
+    branch_services,
+    hours_profiles,
+    branch_hours,
+    holidays,
+    closures,
+    slots,
+    appointments,
+);

@@ -1,0 +1,118 @@
+//! `Idempotency-Key` for writes: the first request with a key claims it inside its own
+//! transaction and stores its answer there; a retry with the same key and body gets that
+//! answer back and takes no second seat; the same key with another body is refused.
+//!
+//! Concurrent duplicates are serialised by the key's primary key: on PostgreSQL the second
+//! insert waits for the first transaction and then fails, on SQLite writers are serialised.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::db::schema::idempotency_keys;
+use crate::db::{DbConnection, is_unique_violation, savepoint};
+use crate::problem::ApiError;
+
+/// A validated `Idempotency-Key` header value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    /// 1–255 visible ASCII characters.
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        let raw = raw.trim();
+        if raw.is_empty() || raw.len() > 255 || !raw.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ApiError::BadRequest(
+                "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
+            ));
+        }
+        Ok(IdempotencyKey(raw.to_owned()))
+    }
+}
+
+/// The key, its owner (whoever is authenticated) and the fingerprint of the request body.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub owner: String,
+    pub key: IdempotencyKey,
+    pub request_hash: String,
+}
+
+impl Idempotency {
+    pub fn new(owner: &str, key: IdempotencyKey, canonical_request: &[u8]) -> Self {
+        Idempotency {
+            owner: owner.to_owned(),
+            key,
+            request_hash: hex::encode(Sha256::digest(canonical_request)),
+        }
+    }
+}
+
+/// A stored answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+pub enum Claim {
+    /// First use: go ahead, then [`store`] the answer in the same transaction.
+    New,
+    /// A retry: answer with this.
+    Replay(StoredResponse),
+}
+
+/// Claims the key inside the caller's transaction.
+pub fn claim(
+    conn: &mut DbConnection,
+    idem: &Idempotency,
+    now: NaiveDateTime,
+) -> Result<Claim, ApiError> {
+    let inserted = savepoint(conn, |conn| {
+        diesel::insert_into(idempotency_keys::table)
+            .values((
+                idempotency_keys::owner.eq(&idem.owner),
+                idempotency_keys::idempotency_key.eq(&idem.key.0),
+                idempotency_keys::request_hash.eq(&idem.request_hash),
+                idempotency_keys::created_at.eq(now),
+            ))
+            .execute(conn)
+    });
+    match inserted {
+        Ok(_) => Ok(Claim::New),
+        Err(e) if is_unique_violation(&e, "idempotency_keys") => {
+            let (hash, status, body): (String, Option<i32>, Option<String>) =
+                idempotency_keys::table
+                    .find((&idem.owner, &idem.key.0))
+                    .select((
+                        idempotency_keys::request_hash,
+                        idempotency_keys::response_status,
+                        idempotency_keys::response_body,
+                    ))
+                    .first(conn)?;
+            if hash != idem.request_hash {
+                return Err(ApiError::IdempotencyKeyReused);
+            }
+            match (status.and_then(|s| u16::try_from(s).ok()), body) {
+                (Some(status), Some(body)) => Ok(Claim::Replay(StoredResponse { status, body })),
+                _ => Err(ApiError::IdempotencyInProgress),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Stores the answer for a key claimed in this transaction.
+pub fn store(
+    conn: &mut DbConnection,
+    idem: &Idempotency,
+    response: &StoredResponse,
+) -> Result<(), ApiError> {
+    diesel::update(idempotency_keys::table.find((&idem.owner, &idem.key.0)))
+        .set((
+            idempotency_keys::response_status.eq(i32::from(response.status)),
+            idempotency_keys::response_body.eq(&response.body),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

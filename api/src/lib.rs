@@ -1,0 +1,21 @@
+//! Temujanji API: an actix-web JSON API over one diesel code path for SQLite and PostgreSQL.
+//! See ARCHITECTURE.md for the codemap and invariants.
+
+pub mod auth;
+pub mod availability;
+pub mod booking;
+pub mod catalog;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod idempotency;
+pub mod mail;
+pub mod problem;
+pub mod routes;
+pub mod schedule;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;
+
+pub use config::Config;
+pub use startup::Application;

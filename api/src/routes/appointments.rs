@@ -1,0 +1,153 @@
+//! Appointments: book, view, cancel, reschedule. Only the token that owns an appointment (its
+//! e-mail) may see or change it.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use temujanji_shared::form::{BookingForm, RescheduleTarget};
+use temujanji_shared::reference::Reference;
+use temujanji_shared::wire::{Appointment, Problem, RescheduleForm};
+
+use super::{AppState, with_conn};
+use crate::auth::token::VerifiedEmail;
+use crate::booking::{self, Requester};
+use crate::clock;
+use crate::idempotency::{Idempotency, IdempotencyKey};
+use crate::problem::ApiError;
+
+fn reference(raw: &str) -> Result<Reference, ApiError> {
+    Reference::parse(raw).map_err(|_| ApiError::NotFound)
+}
+
+/// Books a slot, first come first served. Send an `Idempotency-Key` to retry safely: a retry
+/// with the same key and body returns the first answer and takes no second seat.
+#[utoipa::path(
+    tag = "appointments",
+    request_body = BookingForm,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe (1–255 visible ASCII characters)")),
+    security(("applicant_token" = [])),
+    responses(
+        (status = 201, body = Appointment),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`blocked` or `email_mismatch`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown branch or service", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`slot_full` or `duplicate_active_appointment`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, `outside_booking_window`, `branch_closed`, `no_such_slot`, `service_not_offered` or `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/appointments")]
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    VerifiedEmail(email): VerifiedEmail,
+    form: web::Json<BookingForm>,
+) -> Result<HttpResponse, ApiError> {
+    let form = form.into_inner();
+    let idempotency = match req.headers().get("Idempotency-Key") {
+        Some(value) => {
+            let key = IdempotencyKey::parse(value.to_str().unwrap_or_default())?;
+            let canonical = serde_json::to_vec(&form)
+                .map_err(|e| ApiError::Internal(format!("cannot fingerprint the request: {e}")))?;
+            Some(Idempotency::new(email.as_str(), key, &canonical))
+        }
+        None => None,
+    };
+    let request = form.parse()?;
+    let requester = Requester { email };
+    let (today, now) = (clock::today(), clock::now_utc());
+    let stored = with_conn(&state, move |conn, _| {
+        booking::book(conn, &request, &requester, idempotency.as_ref(), today, now)
+    })
+    .await?;
+    let status = actix_web::http::StatusCode::from_u16(stored.status)
+        .map_err(|e| ApiError::Internal(format!("stored status: {e}")))?;
+    Ok(HttpResponse::build(status)
+        .content_type(header::ContentType::json())
+        .body(stored.body))
+}
+
+/// The appointment, for its owner.
+#[utoipa::path(
+    tag = "appointments",
+    params(("reference" = String, Path, description = "Appointment reference, e.g. `7KQ2M-XH4PA`")),
+    security(("applicant_token" = [])),
+    responses(
+        (status = 200, body = Appointment),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/appointments/{reference}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    VerifiedEmail(email): VerifiedEmail,
+    path: web::Path<String>,
+) -> Result<web::Json<Appointment>, ApiError> {
+    let reference = reference(&path)?;
+    let requester = Requester { email };
+    let appointment = with_conn(&state, move |conn, _| {
+        booking::get(conn, &reference, &requester)
+    })
+    .await?;
+    Ok(web::Json(appointment))
+}
+
+/// Cancels the appointment; its seat is free for others at once.
+#[utoipa::path(
+    tag = "appointments",
+    params(("reference" = String, Path, description = "Appointment reference")),
+    security(("applicant_token" = [])),
+    responses(
+        (status = 200, body = Appointment),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_status`: not a booked appointment", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/appointments/{reference}/cancel")]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    VerifiedEmail(email): VerifiedEmail,
+    path: web::Path<String>,
+) -> Result<web::Json<Appointment>, ApiError> {
+    let reference = reference(&path)?;
+    let requester = Requester { email };
+    let now = clock::now_utc();
+    let appointment = with_conn(&state, move |conn, _| {
+        booking::cancel(conn, &reference, &requester, now)
+    })
+    .await?;
+    Ok(web::Json(appointment))
+}
+
+/// Moves the appointment to another slot of the same branch and service; the old seat is
+/// freed in the same transaction.
+#[utoipa::path(
+    tag = "appointments",
+    params(("reference" = String, Path, description = "Appointment reference")),
+    request_body = RescheduleForm,
+    security(("applicant_token" = [])),
+    responses(
+        (status = 200, body = Appointment),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`slot_full` or `invalid_status`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, `outside_booking_window`, `branch_closed` or `no_such_slot`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/appointments/{reference}/reschedule")]
+pub async fn reschedule(
+    state: web::Data<AppState>,
+    VerifiedEmail(email): VerifiedEmail,
+    path: web::Path<String>,
+    form: web::Json<RescheduleForm>,
+) -> Result<web::Json<Appointment>, ApiError> {
+    let reference = reference(&path)?;
+    let target = RescheduleTarget::parse(&form)?;
+    let requester = Requester { email };
+    let (today, now) = (clock::today(), clock::now_utc());
+    let appointment = with_conn(&state, move |conn, _| {
+        booking::reschedule(conn, &reference, &target, &requester, today, now)
+    })
+    .await?;
+    Ok(web::Json(appointment))
+}

@@ -1,0 +1,110 @@
+//! HTTP routes. Each operation is one handler in its own module; [`configure`] registers them
+//! and is also where the OpenAPI document is collected, so the published spec and the mounted
+//! routes cannot drift apart.
+
+mod appointments;
+mod auth;
+mod catalog;
+
+use actix_web::App;
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{AppExt, scope};
+
+use crate::db::Pool;
+
+/// Shared state of every handler.
+pub struct AppState {
+    pub pool: Pool,
+    pub mailer: crate::mail::Mailer,
+    pub jwt_secret: Vec<u8>,
+}
+
+/// Runs blocking database work on actix's blocking thread pool.
+pub(crate) async fn with_conn<T, F>(
+    state: &actix_web::web::Data<AppState>,
+    f: F,
+) -> Result<T, crate::problem::ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut crate::db::DbConnection, &AppState) -> Result<T, crate::problem::ApiError>
+        + Send
+        + 'static,
+{
+    let state = state.clone();
+    actix_web::web::block(move || {
+        let mut conn = state.pool.get()?;
+        f(&mut conn, &state)
+    })
+    .await?
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Temujanji API",
+        description = "Online appointments for immigration counters: branches, services, \
+                       availability, e-mail verification and bookings. Errors are RFC 9457 \
+                       `application/problem+json` with a stable `type`.",
+        version = "1.0.0",
+        license(name = "MIT"),
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "catalog", description = "Branches, services and availability"),
+        (name = "auth", description = "E-mail verification and applicant tokens"),
+        (name = "appointments", description = "Booking, viewing, cancelling and rescheduling"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "applicant_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Registers API v1.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(
+        scope::scope("/api/v1")
+            .service(catalog::list_branches)
+            .service(catalog::list_services)
+            .service(catalog::get_availability)
+            .service(auth::request_code)
+            .service(auth::verify_code)
+            .service(appointments::create)
+            .service(appointments::get)
+            .service(appointments::cancel)
+            .service(appointments::reschedule)
+            .default_service(actix_web::web::to(not_found)),
+    );
+}
+
+/// Unknown paths under the API answer problem+json, never the SPA.
+pub async fn not_found() -> Result<actix_web::HttpResponse, crate::problem::ApiError> {
+    Err(crate::problem::ApiError::NotFound)
+}
+
+/// The OpenAPI document of everything [`configure`] mounts.
+pub fn openapi() -> OpenApiDoc {
+    App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(configure)
+        .split_for_parts()
+        .1
+}

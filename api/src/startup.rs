@@ -1,0 +1,159 @@
+//! Builds the server from a [`Config`]: pool, migrations, seed, routes, spec, static SPA.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+
+use actix_files::{Files, NamedFile};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Compress, Logger, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::token::TokenKeys;
+use crate::config::Config;
+use crate::mail::Mailer;
+use crate::problem;
+use crate::routes::{self, AppState};
+use crate::{db, seed};
+
+/// Largest JSON body accepted.
+const JSON_LIMIT: usize = 64 * 1024;
+
+pub struct Application {
+    address: SocketAddr,
+    server: Server,
+}
+
+impl Application {
+    /// Connects, migrates, seeds and binds; the server runs once [`Self::run_until_stopped`]
+    /// is awaited.
+    pub async fn build(config: Config) -> Result<Self, String> {
+        let pool = db::connect(&config.database, config.db_pool_size)?;
+        let setup_pool = pool.clone();
+        web::block(move || {
+            let mut conn = setup_pool
+                .get()
+                .map_err(|e| format!("cannot get a database connection: {e}"))?;
+            db::migrate_and(&mut conn, seed::seed_if_empty)
+        })
+        .await
+        .map_err(|e| format!("database set-up did not finish: {e}"))??;
+
+        let mailer = Mailer::to_directory(&config.mail_dir)?;
+        let listener = TcpListener::bind(config.bind)
+            .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| format!("no local address: {e}"))?;
+        let keys = web::Data::new(TokenKeys::new(&config.jwt_secret));
+        let state = web::Data::new(AppState {
+            pool,
+            mailer,
+            jwt_secret: config.jwt_secret.clone(),
+        });
+        let openapi = routes::openapi();
+        let static_dir = config.static_dir.clone();
+
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(problem::localize))
+                .wrap(Compress::default())
+                .wrap(Logger::new("%r %s %b %Dms"))
+                .app_data(state.clone())
+                .app_data(keys.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(JSON_LIMIT)
+                        .error_handler(problem::extractor_error),
+                )
+                .app_data(web::QueryConfig::default().error_handler(problem::extractor_error))
+                .app_data(web::PathConfig::default().error_handler(problem::extractor_error))
+                .into_utoipa_app()
+                .configure(routes::configure)
+                .into_app()
+                .service(
+                    SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()),
+                )
+                .route("/api/docs", web::get().to(redirect_to_docs))
+                .service(web::scope("/api").default_service(web::to(routes::not_found)))
+                .configure(|cfg| spa(cfg, &static_dir))
+        })
+        .listen(listener)
+        .map_err(|e| format!("cannot serve on {address}: {e}"))?
+        .run();
+        Ok(Application { address, server })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn redirect_to_docs() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header(("Location", "/api/docs/"))
+        .finish()
+}
+
+/// Serves the built SPA; unknown paths get `index.html` so that client-side routes load.
+fn spa(cfg: &mut web::ServiceConfig, dir: &Path) {
+    let index = dir.join("index.html");
+    if !index.is_file() {
+        tracing::warn!(dir = %dir.display(), "the SPA is not built; run `cargo xtask build-web`");
+        cfg.default_service(web::to(spa_missing));
+        return;
+    }
+    cfg.service(
+        Files::new("/", dir)
+            .index_file("index.html")
+            .default_handler(SpaIndex(index)),
+    );
+}
+
+async fn spa_missing() -> HttpResponse {
+    HttpResponse::ServiceUnavailable()
+        .content_type("text/plain; charset=utf-8")
+        .body("The web app is not built. Run `cargo xtask build-web`, then restart.\n")
+}
+
+/// Answers any path with the SPA's `index.html`.
+#[derive(Clone)]
+struct SpaIndex(PathBuf);
+
+impl actix_web::dev::ServiceFactory<ServiceRequest> for SpaIndex {
+    type Response = ServiceResponse;
+    type Error = actix_web::Error;
+    type Config = ();
+    type Service = SpaIndex;
+    type InitError = ();
+    type Future = std::future::Ready<Result<SpaIndex, ()>>;
+
+    fn new_service(&self, _: ()) -> Self::Future {
+        std::future::ready(Ok(self.clone()))
+    }
+}
+
+impl actix_web::dev::Service<ServiceRequest> for SpaIndex {
+    type Response = ServiceResponse;
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<ServiceResponse, actix_web::Error>>>,
+    >;
+
+    actix_web::dev::always_ready!();
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let index = self.0.clone();
+        Box::pin(async move {
+            let (req, _) = req.into_parts();
+            let file = NamedFile::open(&index)?;
+            let response = file.into_response(&req);
+            Ok(ServiceResponse::new(req, response))
+        })
+    }
+}

@@ -1,0 +1,15 @@
+DROP TABLE audit_events;
+DROP TABLE idempotency_keys;
+DROP TABLE email_codes;
+DROP TABLE blocks;
+DROP TABLE appointments;
+DROP TABLE slots;
+DROP TABLE closures;
+DROP TABLE holidays;
+DROP TABLE branch_hours;
+DROP TABLE hours_profiles;
+DROP TABLE branch_services;
+DROP TABLE branches;
+DROP TABLE service_documents;
+DROP TABLE services;
+DROP TABLE meta;

@@ -1,0 +1,83 @@
+//! The two user-facing languages: Bahasa Melayu (default) and English.
+
+use serde::{Deserialize, Serialize};
+
+/// A user-facing language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Lang {
+    /// Bahasa Melayu, the default.
+    #[default]
+    Ms,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Both languages, default first.
+    pub const ALL: [Lang; 2] = [Lang::Ms, Lang::En];
+
+    /// The ISO 639-1 code: `"ms"` or `"en"`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ms => "ms",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses a language code, case-insensitively, ignoring a region subtag
+    /// (`"ms"`, `"ms-MY"`, `"EN"`, `"en_GB"`). Anything else is `None`.
+    pub fn parse(s: &str) -> Option<Lang> {
+        let primary = s.trim().split(['-', '_']).next().unwrap_or_default();
+        if primary.eq_ignore_ascii_case("ms") {
+            Some(Lang::Ms)
+        } else if primary.eq_ignore_ascii_case("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+}
+
+impl std::fmt::Display for Lang {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_and_code() {
+        let cases = [
+            ("ms", Some(Lang::Ms)),
+            ("MS", Some(Lang::Ms)),
+            ("ms-MY", Some(Lang::Ms)),
+            (" en ", Some(Lang::En)),
+            ("en_GB", Some(Lang::En)),
+            ("fr", None),
+            ("", None),
+            ("msa", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(Lang::parse(input), want, "{input:?}");
+        }
+        for lang in Lang::ALL {
+            assert_eq!(Lang::parse(lang.code()), Some(lang));
+        }
+        assert_eq!(Lang::default(), Lang::Ms);
+    }
+
+    #[test]
+    fn serde_lowercase() {
+        assert_eq!(
+            serde_json::to_string(&Lang::En).ok().as_deref(),
+            Some("\"en\"")
+        );
+        assert_eq!(serde_json::from_str::<Lang>("\"ms\"").ok(), Some(Lang::Ms));
+        assert!(serde_json::from_str::<Lang>("\"Ms\"").is_err());
+    }
+}

@@ -1,0 +1,498 @@
+use chrono::TimeDelta;
+use diesel::prelude::*;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, booking, both_backends, email};
+
+both_backends!(
+    an_applicant_books_with_a_verified_email,
+    every_invalid_field_is_reported_at_once,
+    messages_follow_accept_language,
+    the_booking_window_is_enforced,
+    closed_days_and_unknown_slots_are_refused,
+    one_active_appointment_per_identity_and_service,
+    blocked_applicants_are_told_so,
+    cancel_frees_the_seat_at_once,
+    reschedule_moves_the_seat,
+    the_token_email_must_be_the_applicants,
+);
+
+const BRANCH: &str = "SGR-SHA";
+const SERVICE: &str = "passport_renewal";
+
+async fn an_applicant_books_with_a_verified_email(app: TestApp) {
+    let (date, start) = app.first_free_slot(BRANCH, SERVICE).await;
+    let token = app.login(&email(7)).await;
+    let response = app
+        .post(
+            "/api/v1/appointments",
+            Some(&token),
+            &booking(BRANCH, SERVICE, date, &start, 7),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.expect("json");
+    let reference = body["reference"].as_str().expect("reference");
+    assert_eq!(reference.len(), 11);
+    assert!(
+        reference
+            .chars()
+            .all(|c| c == '-' || "23456789ABCDEFGHJKLMNPQRSTUVWXYZ".contains(c)),
+        "{reference}"
+    );
+    assert_eq!(body["status"], "booked");
+    assert_eq!(body["branch"]["code"], BRANCH);
+    assert_eq!(body["start"], start.as_str());
+    assert_eq!(body["applicant"]["id_number_masked"], "******-**-0007");
+    assert_eq!(body["applicant"]["phone"], "+60123456789");
+    assert!(
+        body["service"]["documents"]
+            .as_array()
+            .is_some_and(|d| !d.is_empty())
+    );
+    let arrive_by =
+        chrono::NaiveTime::parse_from_str(&start, "%H:%M").expect("time") - TimeDelta::minutes(30);
+    assert_eq!(body["arrive_by"], arrive_by.format("%H:%M").to_string());
+
+    let fetched: Value = app
+        .get_auth(&format!("/api/v1/appointments/{reference}"), &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(fetched, body);
+    assert_eq!(app.booked(BRANCH, SERVICE, date, &start), 1);
+    let availability = app.availability(BRANCH, SERVICE, date, date).await;
+    let slot = availability["days"][0]["slots"]
+        .as_array()
+        .expect("slots")
+        .iter()
+        .find(|s| s["start"] == start.as_str())
+        .cloned()
+        .expect("slot");
+    assert_eq!(
+        slot["remaining"].as_i64(),
+        slot["capacity"].as_i64().map(|c| c - 1)
+    );
+}
+
+async fn every_invalid_field_is_reported_at_once(app: TestApp) {
+    let token = app.token_for(&email(1));
+    let body = json!({
+        "branch": BRANCH, "service": SERVICE, "date": "2027-02-30", "start": "9am",
+        "applicant": {
+            "name": "R2D2", "id_type": "mykad", "id_number": "900101-17-1234",
+            "address": { "line1": "", "postcode": "4000", "city": "Shah Alam", "state": "Atlantis" },
+            "phone": "12345", "email": email(1)
+        }
+    });
+    let response = app.post("/api/v1/appointments", Some(&token), &body).await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: Value = response.json().await.expect("json");
+    assert_eq!(problem["type"], "validation_failed");
+    let errors: Vec<(String, String)> = problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap_or_default().to_owned(),
+                e["code"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("date", "invalid_date"),
+        ("start", "invalid_format"),
+        ("applicant.name", "digits_not_allowed"),
+        ("applicant.id_number", "invalid_place_of_birth"),
+        ("applicant.address.line1", "required"),
+        ("applicant.address.postcode", "invalid_postcode"),
+        ("applicant.address.state", "invalid_state"),
+        ("applicant.phone", "invalid_phone"),
+    ] {
+        assert!(
+            errors.contains(&(expected.0.to_owned(), expected.1.to_owned())),
+            "{expected:?} not in {errors:?}"
+        );
+    }
+    assert!(
+        problem["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .all(|e| e["message"].as_str().is_some_and(|m| !m.is_empty()))
+    );
+}
+
+async fn messages_follow_accept_language(app: TestApp) {
+    let token = app.token_for(&email(1));
+    let mut body = booking(BRANCH, SERVICE, temujanji_api::clock::today(), "09:00", 1);
+    body["applicant"]["postcode"] = json!("x");
+    body["applicant"]["address"]["postcode"] = json!("x");
+    let mut texts = Vec::new();
+    for lang in ["ms", "en-GB,en;q=0.9"] {
+        let response = app
+            .client
+            .post(app.url("/api/v1/appointments"))
+            .bearer_auth(&token)
+            .header("Accept-Language", lang)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 422);
+        let problem: Value = response.json().await.expect("json");
+        texts.push((
+            problem["title"].as_str().unwrap_or_default().to_owned(),
+            problem["errors"][0]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        ));
+    }
+    assert_ne!(texts[0], texts[1], "BM and EN differ");
+    assert_eq!(texts[1].0, "Some details are not valid");
+}
+
+async fn the_booking_window_is_enforced(app: TestApp) {
+    let token = app.token_for(&email(1));
+    let today = temujanji_api::clock::today();
+    for date in [
+        today - TimeDelta::days(7),
+        today,
+        today
+            .checked_add_months(chrono::Months::new(3))
+            .expect("date")
+            + TimeDelta::days(1),
+    ] {
+        let response = app
+            .post(
+                "/api/v1/appointments",
+                Some(&token),
+                &booking(BRANCH, SERVICE, date, "09:00", 1),
+            )
+            .await;
+        assert_eq!(response.status(), 422, "{date}");
+        let problem: Value = response.json().await.expect("json");
+        assert_eq!(problem["type"], "outside_booking_window", "{date}");
+    }
+}
+
+async fn closed_days_and_unknown_slots_are_refused(app: TestApp) {
+    let token = app.token_for(&email(1));
+    let today = temujanji_api::clock::today();
+    let sunday = (1..=7)
+        .map(|n| today + TimeDelta::days(n))
+        .find(|d| chrono::Datelike::weekday(d) == chrono::Weekday::Sun)
+        .expect("a Sunday");
+    let closed = app
+        .post(
+            "/api/v1/appointments",
+            Some(&token),
+            &booking(BRANCH, SERVICE, sunday, "09:00", 1),
+        )
+        .await;
+    assert_eq!(closed.status(), 422);
+    let problem: Value = closed.json().await.expect("json");
+    assert_eq!(problem["type"], "branch_closed");
+    let (date, _) = app.first_free_slot(BRANCH, SERVICE).await;
+    for start in ["13:15", "09:07", "23:00"] {
+        let response = app
+            .post(
+                "/api/v1/appointments",
+                Some(&token),
+                &booking(BRANCH, SERVICE, date, start, 1),
+            )
+            .await;
+        assert_eq!(response.status(), 422, "{start}");
+        let problem: Value = response.json().await.expect("json");
+        assert_eq!(problem["type"], "no_such_slot", "{start}");
+    }
+    let not_offered = app
+        .post(
+            "/api/v1/appointments",
+            Some(&token),
+            &booking(BRANCH, "permanent_residence", date, "09:00", 1),
+        )
+        .await;
+    assert_eq!(not_offered.status(), 422);
+    let unknown = app
+        .post(
+            "/api/v1/appointments",
+            Some(&token),
+            &booking("XX-NOWHERE", SERVICE, date, "09:00", 1),
+        )
+        .await;
+    assert_eq!(unknown.status(), 404);
+}
+
+async fn one_active_appointment_per_identity_and_service(app: TestApp) {
+    let slots = app.free_slots(BRANCH, SERVICE, 2).await;
+    let token = app.token_for(&email(3));
+    let first = app
+        .post(
+            "/api/v1/appointments",
+            Some(&token),
+            &booking(BRANCH, SERVICE, slots[0].0, &slots[0].1, 3),
+        )
+        .await;
+    assert_eq!(first.status(), 201);
+    let reference = first.json::<Value>().await.expect("json")["reference"]
+        .as_str()
+        .expect("ref")
+        .to_owned();
+    let second = app
+        .post(
+            "/api/v1/appointments",
+            Some(&token),
+            &booking(BRANCH, SERVICE, slots[1].0, &slots[1].1, 3),
+        )
+        .await;
+    assert_eq!(second.status(), 409);
+    let problem: Value = second.json().await.expect("json");
+    assert_eq!(problem["type"], "duplicate_active_appointment");
+    assert_eq!(
+        app.booked(BRANCH, SERVICE, slots[1].0, &slots[1].1),
+        0,
+        "the refused booking took no seat"
+    );
+    // Another service is fine.
+    let other = app
+        .post(
+            "/api/v1/appointments",
+            Some(&token),
+            &booking(BRANCH, "passport_new", slots[1].0, &slots[1].1, 3),
+        )
+        .await;
+    assert_eq!(other.status(), 201);
+    // After cancelling, the same service can be booked again.
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/appointments/{reference}/cancel"),
+            Some(&token),
+            &json!({})
+        )
+        .await
+        .status(),
+        200
+    );
+    let again = app
+        .post(
+            "/api/v1/appointments",
+            Some(&token),
+            &booking(BRANCH, SERVICE, slots[1].0, &slots[1].1, 3),
+        )
+        .await;
+    assert_eq!(again.status(), 201);
+}
+
+async fn blocked_applicants_are_told_so(app: TestApp) {
+    use temujanji_api::db::schema::blocks::dsl;
+    let until = temujanji_api::clock::today() + TimeDelta::days(30);
+    let mut conn = app.db.connect();
+    diesel::insert_into(dsl::blocks)
+        .values((
+            dsl::kind.eq("identity"),
+            dsl::value.eq("mykad:900101100042"),
+            dsl::reason.eq("Slot hoarding"),
+            dsl::until.eq(until),
+            dsl::created_at.eq(temujanji_api::clock::now_utc()),
+        ))
+        .execute(&mut conn)
+        .expect("insert block");
+    let (date, start) = app.first_free_slot(BRANCH, SERVICE).await;
+    let token = app.token_for(&email(42));
+    let response = app
+        .client
+        .post(app.url("/api/v1/appointments"))
+        .bearer_auth(&token)
+        .header("Accept-Language", "en")
+        .json(&booking(BRANCH, SERVICE, date, &start, 42))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 403);
+    let problem: Value = response.json().await.expect("json");
+    assert_eq!(problem["type"], "blocked");
+    let detail = problem["detail"].as_str().expect("detail");
+    assert!(
+        detail.contains("Slot hoarding") && detail.contains(&until.to_string()),
+        "{detail}"
+    );
+    // Someone else books normally.
+    let other = app
+        .post(
+            "/api/v1/appointments",
+            Some(&app.token_for(&email(43))),
+            &booking(BRANCH, SERVICE, date, &start, 43),
+        )
+        .await;
+    assert_eq!(other.status(), 201);
+}
+
+async fn cancel_frees_the_seat_at_once(app: TestApp) {
+    app.set_seats(BRANCH, SERVICE, 1);
+    let (date, start) = app.first_free_slot(BRANCH, SERVICE).await;
+    let first = app.token_for(&email(1));
+    let created = app
+        .post(
+            "/api/v1/appointments",
+            Some(&first),
+            &booking(BRANCH, SERVICE, date, &start, 1),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let reference = created.json::<Value>().await.expect("json")["reference"]
+        .as_str()
+        .expect("ref")
+        .to_owned();
+    let second = app.token_for(&email(2));
+    let full = app
+        .post(
+            "/api/v1/appointments",
+            Some(&second),
+            &booking(BRANCH, SERVICE, date, &start, 2),
+        )
+        .await;
+    assert_eq!(full.status(), 409);
+    assert_eq!(
+        full.json::<Value>().await.expect("json")["type"],
+        "slot_full"
+    );
+
+    let cancelled = app
+        .post(
+            &format!("/api/v1/appointments/{reference}/cancel"),
+            Some(&first),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(cancelled.status(), 200);
+    assert_eq!(
+        cancelled.json::<Value>().await.expect("json")["status"],
+        "cancelled"
+    );
+    assert_eq!(app.booked(BRANCH, SERVICE, date, &start), 0);
+    let again = app
+        .post(
+            &format!("/api/v1/appointments/{reference}/cancel"),
+            Some(&first),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(again.status(), 409);
+    assert_eq!(
+        again.json::<Value>().await.expect("json")["type"],
+        "invalid_status"
+    );
+    assert_eq!(
+        app.booked(BRANCH, SERVICE, date, &start),
+        0,
+        "a second cancel frees nothing"
+    );
+    let taken = app
+        .post(
+            "/api/v1/appointments",
+            Some(&second),
+            &booking(BRANCH, SERVICE, date, &start, 2),
+        )
+        .await;
+    assert_eq!(
+        taken.status(),
+        201,
+        "the freed seat goes to the next applicant"
+    );
+}
+
+async fn reschedule_moves_the_seat(app: TestApp) {
+    let slots = app.free_slots(BRANCH, SERVICE, 2).await;
+    let token = app.token_for(&email(5));
+    let created = app
+        .post(
+            "/api/v1/appointments",
+            Some(&token),
+            &booking(BRANCH, SERVICE, slots[0].0, &slots[0].1, 5),
+        )
+        .await;
+    let reference = created.json::<Value>().await.expect("json")["reference"]
+        .as_str()
+        .expect("ref")
+        .to_owned();
+    let moved = app
+        .post(
+            &format!("/api/v1/appointments/{reference}/reschedule"),
+            Some(&token),
+            &json!({ "date": slots[1].0.to_string(), "start": slots[1].1 }),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+    let body: Value = moved.json().await.expect("json");
+    assert_eq!(body["start"], slots[1].1.as_str());
+    assert_eq!(body["date"], slots[1].0.to_string());
+    assert_eq!(body["reference"], reference.as_str());
+    assert_eq!(app.booked(BRANCH, SERVICE, slots[0].0, &slots[0].1), 0);
+    assert_eq!(app.booked(BRANCH, SERVICE, slots[1].0, &slots[1].1), 1);
+
+    // A full target slot leaves everything as it was.
+    app.set_seats(BRANCH, SERVICE, 1);
+    let (date, start) = app
+        .free_slots(BRANCH, SERVICE, 3)
+        .await
+        .pop()
+        .expect("slot");
+    let other = app.token_for(&email(6));
+    assert_eq!(
+        app.post(
+            "/api/v1/appointments",
+            Some(&other),
+            &booking(BRANCH, SERVICE, date, &start, 6)
+        )
+        .await
+        .status(),
+        201
+    );
+    let refused = app
+        .post(
+            &format!("/api/v1/appointments/{reference}/reschedule"),
+            Some(&token),
+            &json!({ "date": date.to_string(), "start": start }),
+        )
+        .await;
+    assert_eq!(refused.status(), 409);
+    assert_eq!(
+        app.booked(BRANCH, SERVICE, slots[1].0, &slots[1].1),
+        1,
+        "the old seat is kept"
+    );
+    assert_eq!(app.booked(BRANCH, SERVICE, date, &start), 1);
+    let invalid = app
+        .post(
+            &format!("/api/v1/appointments/{reference}/reschedule"),
+            Some(&token),
+            &json!({ "date": "soon" }),
+        )
+        .await;
+    assert_eq!(invalid.status(), 422);
+}
+
+async fn the_token_email_must_be_the_applicants(app: TestApp) {
+    let (date, start) = app.first_free_slot(BRANCH, SERVICE).await;
+    let token = app.token_for("someone.else@example.com");
+    let response = app
+        .post(
+            "/api/v1/appointments",
+            Some(&token),
+            &booking(BRANCH, SERVICE, date, &start, 1),
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        response.json::<Value>().await.expect("json")["type"],
+        "email_mismatch"
+    );
+}

@@ -1,0 +1,407 @@
+//! The test harness: a real server on port 0 against a fresh database of either backend.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{NaiveDate, NaiveTime};
+use diesel::prelude::*;
+use serde_json::{Value, json};
+use temujanji_api::auth::token::TokenKeys;
+use temujanji_api::db::{DatabaseUrl, DbConnection, Manager};
+use temujanji_api::{Application, Config};
+use temujanji_shared::email::EmailAddress;
+
+pub const JWT_SECRET: &str = "integration-test-secret-0123456789abcdef";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the test PostgreSQL server is; every run creates and drops its own databases there.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEMUJANJI_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A scratch directory removed on drop.
+pub struct ScratchDir(pub PathBuf);
+
+impl ScratchDir {
+    pub fn new(prefix: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("{prefix}-{:016x}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).expect("create scratch dir");
+        ScratchDir(dir)
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A fresh database: a SQLite file, or a PostgreSQL database dropped on drop.
+pub enum TestDb {
+    Sqlite(PathBuf),
+    Postgres { name: String, url: String },
+}
+
+impl TestDb {
+    pub fn create(backend: Backend, dir: &Path) -> Self {
+        match backend {
+            Backend::Sqlite => TestDb::Sqlite(dir.join("test.db")),
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let name = format!("temujanji_test_{:016x}", rand::random::<u64>());
+                let mut conn = PgConnection::establish(&admin).unwrap_or_else(|e| {
+                    panic!("PostgreSQL is required for the tests ({admin}): {e}. Start it, or run `cargo xtask test`.")
+                });
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create database");
+                let base = admin
+                    .rsplit_once('/')
+                    .map_or(admin.as_str(), |(base, _)| base);
+                TestDb::Postgres {
+                    url: format!("{base}/{name}"),
+                    name,
+                }
+            }
+        }
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            TestDb::Sqlite(path) => format!("sqlite://{}", path.display()),
+            TestDb::Postgres { url, .. } => url.clone(),
+        }
+    }
+
+    /// A direct connection, for setting up situations the public API cannot (blocks, seats).
+    pub fn connect(&self) -> DbConnection {
+        let url = DatabaseUrl::parse(&self.url()).expect("valid url");
+        r2d2_connect(url)
+    }
+}
+
+fn r2d2_connect(url: DatabaseUrl) -> DbConnection {
+    use diesel::r2d2::ManageConnection;
+    Manager::new(url)
+        .connect()
+        .expect("connect to the test database")
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { name, .. } = self {
+            if let Ok(mut conn) = PgConnection::establish(&postgres_admin_url()) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub mail_dir: PathBuf,
+    pub keys: TokenKeys,
+    // Dropped last: the database outlives the server handle above it.
+    pub db: TestDb,
+    /// Holds the mail, data and SQLite files; removed when the app is dropped.
+    pub _scratch: ScratchDir,
+}
+
+pub fn config_for(db_url: &str, dir: &Path) -> Config {
+    let values = [
+        ("DATABASE_URL", db_url.to_owned()),
+        ("TEMUJANJI_BIND", "127.0.0.1:0".to_owned()),
+        (
+            "TEMUJANJI_MAIL_DIR",
+            dir.join("outbox").display().to_string(),
+        ),
+        ("TEMUJANJI_DATA_DIR", dir.join("data").display().to_string()),
+        ("TEMUJANJI_STATIC_DIR", static_dir().display().to_string()),
+        ("TEMUJANJI_JWT_SECRET", JWT_SECRET.to_owned()),
+    ];
+    Config::from_lookup(|key| {
+        values
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("valid config")
+}
+
+/// The built SPA (`dist/` at the workspace root).
+pub fn static_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist")
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        temujanji_api::telemetry::init();
+        let dir = ScratchDir::new("temujanji-test");
+        let db = TestDb::create(backend, &dir.0);
+        let config = config_for(&db.url(), &dir.0);
+        let mail_dir = config.mail_dir.clone();
+        let app = Application::build(config).await.expect("server starts");
+        let address = format!("http://{}", app.address());
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(120))
+                .build()
+                .expect("client"),
+            mail_dir,
+            keys: TokenKeys::new(JWT_SECRET.as_bytes()),
+            db,
+            _scratch: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
+        let mut request = self.client.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn get_auth(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A valid token for `email`, signed with the server's secret (the code flow has its own
+    /// tests; the rush tests need hundreds of tokens).
+    pub fn token_for(&self, email: &str) -> String {
+        let email = EmailAddress::parse(email).expect("valid email");
+        self.keys.issue(&email).expect("token")
+    }
+
+    /// The newest code e-mailed to `email`, read from the `.eml` outbox.
+    pub fn code_sent_to(&self, email: &str) -> Option<String> {
+        let mut newest: Option<(std::time::SystemTime, String)> = None;
+        for entry in std::fs::read_dir(&self.mail_dir).ok()?.flatten() {
+            let text = std::fs::read_to_string(entry.path()).ok()?;
+            if !text
+                .lines()
+                .any(|l| l.starts_with("To:") && l.contains(email))
+            {
+                continue;
+            }
+            let modified = entry.metadata().ok()?.modified().ok()?;
+            let subject = text.lines().find(|l| l.starts_with("Subject:"))?;
+            let code: String = subject.chars().filter(char::is_ascii_digit).collect();
+            if newest.as_ref().is_none_or(|(t, _)| modified >= *t) {
+                newest = Some((modified, code));
+            }
+        }
+        newest.map(|(_, code)| code)
+    }
+
+    /// The whole e-mail verification flow: request a code, read it, exchange it.
+    pub async fn login(&self, email: &str) -> String {
+        let sent = self
+            .post("/api/v1/auth/email-codes", None, &json!({ "email": email }))
+            .await;
+        assert_eq!(
+            sent.status(),
+            202,
+            "{}",
+            sent.text().await.unwrap_or_default()
+        );
+        let code = self.code_sent_to(email).expect("a code was e-mailed");
+        let verified = self
+            .post(
+                "/api/v1/auth/email-codes/verify",
+                None,
+                &json!({ "email": email, "code": code }),
+            )
+            .await;
+        assert_eq!(verified.status(), 200);
+        let body: Value = verified.json().await.expect("json");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn availability(
+        &self,
+        branch: &str,
+        service: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Value {
+        let response = self
+            .get(&format!(
+                "/api/v1/branches/{branch}/availability?service={service}&from={from}&to={to}"
+            ))
+            .await;
+        assert_eq!(
+            response.status(),
+            200,
+            "{}",
+            response.text().await.unwrap_or_default()
+        );
+        response.json().await.expect("json")
+    }
+
+    /// The first open day with a free slot, and that slot's start.
+    pub async fn first_free_slot(&self, branch: &str, service: &str) -> (NaiveDate, String) {
+        self.free_slots(branch, service, 1).await.remove(0)
+    }
+
+    /// `n` free slots, in time order, within the booking window.
+    pub async fn free_slots(
+        &self,
+        branch: &str,
+        service: &str,
+        n: usize,
+    ) -> Vec<(NaiveDate, String)> {
+        let today = temujanji_api::clock::today();
+        let found: Vec<(NaiveDate, String)> = {
+            let body = self
+                .availability(branch, service, today, today + chrono::TimeDelta::days(30))
+                .await;
+            body["days"]
+                .as_array()
+                .expect("days")
+                .iter()
+                .filter(|d| d["open"] == true)
+                .flat_map(|d| {
+                    let date: NaiveDate = d["date"].as_str().expect("date").parse().expect("date");
+                    d["slots"]
+                        .as_array()
+                        .expect("slots")
+                        .iter()
+                        .filter(|s| s["remaining"].as_i64() > Some(0))
+                        .map(move |s| (date, s["start"].as_str().expect("start").to_owned()))
+                        .collect::<Vec<_>>()
+                })
+                .take(n)
+                .collect()
+        };
+        assert_eq!(found.len(), n, "not enough free slots at {branch}");
+        found
+    }
+
+    /// Sets the seats per slot of a service at a branch (slots created afterwards use it).
+    pub fn set_seats(&self, branch: &str, service: &str, seats: i32) {
+        use temujanji_api::db::schema::branch_services::dsl;
+        let mut conn = self.db.connect();
+        let updated = diesel::update(dsl::branch_services.find((branch, service)))
+            .set(dsl::seats.eq(seats))
+            .execute(&mut conn)
+            .expect("update seats");
+        assert_eq!(updated, 1, "{branch} does not offer {service}");
+    }
+
+    /// Seats taken in one slot, read from the database.
+    pub fn booked(&self, branch: &str, service: &str, date: NaiveDate, start: &str) -> i32 {
+        use temujanji_api::db::schema::slots::dsl;
+        let start = NaiveTime::parse_from_str(start, "%H:%M").expect("time");
+        let mut conn = self.db.connect();
+        dsl::slots
+            .filter(dsl::branch_code.eq(branch))
+            .filter(dsl::service_code.eq(service))
+            .filter(dsl::date.eq(date))
+            .filter(dsl::start_time.eq(start))
+            .select(dsl::booked)
+            .first(&mut conn)
+            .optional()
+            .expect("query")
+            .unwrap_or(0)
+    }
+
+    /// Active (booked) appointments in one slot, counted in the appointments table.
+    pub fn active_appointments(&self, branch: &str, date: NaiveDate, start: &str) -> i64 {
+        use temujanji_api::db::schema::appointments::dsl;
+        let start = NaiveTime::parse_from_str(start, "%H:%M").expect("time");
+        let mut conn = self.db.connect();
+        dsl::appointments
+            .filter(dsl::branch_code.eq(branch))
+            .filter(dsl::date.eq(date))
+            .filter(dsl::start_time.eq(start))
+            .filter(dsl::status.eq("booked"))
+            .count()
+            .get_result(&mut conn)
+            .expect("count")
+    }
+}
+
+/// A valid MyKad for test applicant `n` (born 1 Jan 1990 in Selangor, code 10).
+pub fn mykad(n: u32) -> String {
+    format!("900101-10-{:04}", n % 10_000)
+}
+
+/// A complete, valid booking body for applicant `n`.
+pub fn booking(branch: &str, service: &str, date: NaiveDate, start: &str, n: u32) -> Value {
+    json!({
+        "branch": branch,
+        "service": service,
+        "date": date.to_string(),
+        "start": start,
+        "applicant": {
+            "name": "Siti Nur'aini binti Ahmad",
+            "id_type": "mykad",
+            "id_number": mykad(n),
+            "nationality": "MYS",
+            "address": {
+                "line1": "No. 12, Jalan Anggerik 3",
+                "line2": "Seksyen 7",
+                "postcode": "40000",
+                "city": "Shah Alam",
+                "state": "SGR"
+            },
+            "phone": "012-345 6789",
+            "email": email(n)
+        }
+    })
+}
+
+pub fn email(n: u32) -> String {
+    format!("applicant{n}@example.com")
+}
+
+/// Runs a test body against both backends.
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await).await
+                }
+            )*
+        }
+    };
+}
+pub(crate) use both_backends;

@@ -1,0 +1,14 @@
+//! One integration-test binary: the real server on port 0, a fresh database per test, on
+//! SQLite and on PostgreSQL, driven over HTTP.
+
+mod helpers;
+
+mod auth;
+mod availability;
+mod booking;
+mod catalog;
+mod concurrency;
+mod idempotency;
+mod openapi;
+mod processes;
+mod spa;
