@@ -1,0 +1,112 @@
+//! Installs what the tests need on a fresh Debian machine, and fails loudly when it cannot.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::{cmd, root};
+
+pub fn all() -> Result<(), String> {
+    wasm_toolchain()?;
+    chromium()?;
+    postgres()
+}
+
+fn succeeds(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The wasm target and `wasm-bindgen` at exactly the version in Cargo.lock.
+pub fn wasm_toolchain() -> Result<(), String> {
+    let targets = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("rustup is required: {e}"))?;
+    if !String::from_utf8_lossy(&targets.stdout).contains("wasm32-unknown-unknown") {
+        cmd("rustup", &["target", "add", "wasm32-unknown-unknown"])?;
+    }
+    let wanted = locked_version("wasm-bindgen")?;
+    let installed = Command::new("wasm-bindgen")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    if installed != format!("wasm-bindgen {wanted}") {
+        // Not --locked: a dependency version it locks is missing from the registry.
+        cmd(
+            "cargo",
+            &[
+                "install",
+                "wasm-bindgen-cli",
+                "--version",
+                &format!("={wanted}"),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// The version of `package` in Cargo.lock.
+pub fn locked_version(package: &str) -> Result<String, String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("Cargo.lock: {e}"))?;
+    let marker = format!("name = \"{package}\"\nversion = \"");
+    let start = lock
+        .find(&marker)
+        .ok_or_else(|| format!("{package} is not in Cargo.lock"))?
+        + marker.len();
+    let end = lock[start..].find('"').ok_or("Cargo.lock is malformed")?;
+    Ok(lock[start..start + end].to_owned())
+}
+
+/// Debian's chromium and chromedriver for the browser tests.
+fn chromium() -> Result<(), String> {
+    if Path::new("/usr/bin/chromium").is_file() && Path::new("/usr/bin/chromedriver").is_file() {
+        return Ok(());
+    }
+    let apt = |args: &[&str]| {
+        let status = Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map_err(|e| format!("apt-get is required to install chromium: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("apt-get {} failed", args.join(" ")))
+        }
+    };
+    if apt(&["install", "-y", "chromium", "chromium-driver"]).is_err() {
+        apt(&["update"])?;
+        apt(&["install", "-y", "chromium", "chromium-driver"])?;
+    }
+    Ok(())
+}
+
+/// PostgreSQL on 127.0.0.1:5432: started when it is down, and an error when it cannot be.
+fn postgres() -> Result<(), String> {
+    let ready = || succeeds("pg_isready", &["-h", "127.0.0.1", "-p", "5432"]);
+    if ready() {
+        return Ok(());
+    }
+    let versions: Vec<String> = std::fs::read_dir("/etc/postgresql")
+        .map_err(|_| "PostgreSQL is not installed (/etc/postgresql is missing)".to_owned())?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    for version in &versions {
+        let _ = cmd(
+            "pg_ctlcluster",
+            &["--skip-systemctl-redirect", version, "main", "start"],
+        );
+    }
+    for _ in 0..30 {
+        if ready() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    Err("PostgreSQL is not running on 127.0.0.1:5432 and could not be started".into())
+}
