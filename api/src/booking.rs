@@ -338,10 +338,10 @@ pub fn book(
     check_not_blocked(conn, request, today)?;
 
     transact(conn, |conn| {
-        if let Some(idem) = idempotency {
-            if let Claim::Replay(stored) = idempotency::claim(conn, idem, now)? {
-                return Ok(stored);
-            }
+        if let Some(idem) = idempotency
+            && let Claim::Replay(stored) = idempotency::claim(conn, idem, now)?
+        {
+            return Ok(stored);
         }
         let slot_id = ensure_slot(conn, &slot.branch.code, service, request.date, &slot)?;
         claim_seat(conn, slot_id)?;

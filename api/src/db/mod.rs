@@ -120,11 +120,10 @@ impl ManageConnection for Manager {
 
 /// Opens the pool, creating the SQLite file's directory if needed, and checks one connection.
 pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<Pool, String> {
-    if let DatabaseUrl::Sqlite(path) = url {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
+    if let DatabaseUrl::Sqlite(path) = url
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     let manager = Manager { url: url.clone() };
     // Check one connection first so that a bad URL gives its real error at once.

@@ -95,11 +95,11 @@ fn r2d2_connect(url: DatabaseUrl) -> DbConnection {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let TestDb::Postgres { name, .. } = self {
-            if let Ok(mut conn) = PgConnection::establish(&postgres_admin_url()) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn);
-            }
+        if let TestDb::Postgres { name, .. } = self
+            && let Ok(mut conn) = PgConnection::establish(&postgres_admin_url())
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn);
         }
     }
 }
