@@ -123,7 +123,8 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<Pool, String> {
     if let DatabaseUrl::Sqlite(path) = url
         && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
     {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     let manager = Manager { url: url.clone() };
     // Check one connection first so that a bad URL gives its real error at once.
