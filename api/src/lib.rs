@@ -14,6 +14,7 @@ pub mod problem;
 pub mod routes;
 pub mod schedule;
 pub mod seed;
+pub mod slip;
 pub mod startup;
 pub mod telemetry;
 

@@ -91,6 +91,38 @@ pub async fn get(
     Ok(web::Json(appointment))
 }
 
+/// The appointment slip as an A4 PDF, for its owner.
+#[utoipa::path(
+    tag = "appointments",
+    params(("reference" = String, Path, description = "Appointment reference")),
+    security(("applicant_token" = [])),
+    responses(
+        (status = 200, description = "The slip", content_type = "application/pdf", body = Vec<u8>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/appointments/{reference}/slip.pdf")]
+pub async fn slip(
+    state: web::Data<AppState>,
+    VerifiedEmail(email): VerifiedEmail,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reference = reference(&path)?;
+    let filename = format!("inline; filename=\"temujanji-{reference}.pdf\"");
+    let requester = Requester { email };
+    let appointment = with_conn(&state, move |conn, _| {
+        booking::get(conn, &reference, &requester)
+    })
+    .await?;
+    let pdf = web::block(move || crate::slip::render(&appointment)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header((header::CONTENT_DISPOSITION, filename))
+        .body(pdf))
+}
+
 /// Cancels the appointment; its seat is free for others at once.
 #[utoipa::path(
     tag = "appointments",

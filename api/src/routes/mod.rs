@@ -88,6 +88,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(auth::verify_code)
             .service(appointments::create)
             .service(appointments::get)
+            .service(appointments::slip)
             .service(appointments::cancel)
             .service(appointments::reschedule)
             .default_service(actix_web::web::to(not_found)),

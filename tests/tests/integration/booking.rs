@@ -15,6 +15,7 @@ both_backends!(
     cancel_frees_the_seat_at_once,
     reschedule_moves_the_seat,
     the_token_email_must_be_the_applicants,
+    the_slip_is_a_pdf_for_its_owner,
 );
 
 const BRANCH: &str = "SGR-SHA";
@@ -495,4 +496,60 @@ async fn the_token_email_must_be_the_applicants(app: TestApp) {
         response.json::<Value>().await.expect("json")["type"],
         "email_mismatch"
     );
+}
+
+async fn the_slip_is_a_pdf_for_its_owner(app: TestApp) {
+    let (date, start) = app.first_free_slot(BRANCH, SERVICE).await;
+    let token = app.token_for(&email(8));
+    let created = app
+        .post(
+            "/api/v1/appointments",
+            Some(&token),
+            &booking(BRANCH, SERVICE, date, &start, 8),
+        )
+        .await;
+    let body: Value = created.json().await.expect("json");
+    let reference = body["reference"].as_str().expect("ref");
+    let path = format!("/api/v1/appointments/{reference}/slip.pdf");
+    let response = app.get_auth(&path, &token).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let bytes = response.bytes().await.expect("pdf");
+    assert!(bytes.starts_with(b"%PDF-"));
+    let pdf = lopdf::Document::load_mem(&bytes).expect("a readable PDF");
+    assert_eq!(pdf.get_pages().len(), 1, "one A4 page");
+    let text = pdf.extract_text(&[1]).expect("text");
+    for expected in [
+        reference,
+        "Siti Nur'aini binti Ahmad",
+        "******-**-0008",
+        body["branch"]["name"].as_str().expect("branch"),
+        body["arrive_by"].as_str().expect("arrive by"),
+        "Documents to bring",
+        "RM",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from the slip: {text}"
+        );
+    }
+    assert!(
+        !text.contains("900101100008"),
+        "the identity number is masked"
+    );
+    std::fs::create_dir_all(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../target/screenshots"
+    ))
+    .expect("dir");
+    std::fs::write(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../target/screenshots/slip.pdf"
+        ),
+        &bytes,
+    )
+    .expect("save");
+    let stranger = app.token_for("stranger@example.com");
+    assert_eq!(app.get_auth(&path, &stranger).await.status(), 404);
 }

@@ -1,0 +1,285 @@
+//! The appointment slip (Slip Temujanji) as an A4 PDF, bilingual, generated on the server.
+//!
+//! It carries what the counter needs (R4, R6, R9): reference, applicant with a masked identity
+//! number, branch and address, service, date and time, the arrive-early notice, documents to
+//! bring, fee and the card-only payment note. Text uses the PDF standard Helvetica faces
+//! (WinAnsi); a character outside it prints as `?`.
+
+use printpdf::{
+    BuiltinFont, Color, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt,
+    Rgb, TextItem,
+};
+use temujanji_shared::wire::{Appointment, Bilingual};
+
+use crate::booking::ARRIVE_EARLY_MINUTES;
+
+const PAGE_WIDTH_MM: f32 = 210.0;
+const PAGE_HEIGHT_MM: f32 = 297.0;
+const MARGIN_MM: f32 = 20.0;
+/// Characters per line of 10 pt Helvetica across the text width (a conservative average).
+const WRAP_AT: usize = 92;
+
+/// A slip being laid out top to bottom.
+struct Layout {
+    ops: Vec<Op>,
+    /// Baseline of the next line, in mm from the bottom of the page.
+    y: f32,
+}
+
+impl Layout {
+    fn new() -> Self {
+        Layout {
+            ops: Vec::new(),
+            y: PAGE_HEIGHT_MM - MARGIN_MM,
+        }
+    }
+
+    fn text(&mut self, text: &str, font: BuiltinFont, size: f32, x: f32) {
+        self.ops.extend([
+            Op::StartTextSection,
+            Op::SetTextCursor {
+                pos: Point::new(Mm(x), Mm(self.y)),
+            },
+            Op::SetFont {
+                font: PdfFontHandle::Builtin(font),
+                size: Pt(size),
+            },
+            Op::ShowText {
+                items: vec![TextItem::Text(text.to_owned())],
+            },
+            Op::EndTextSection,
+        ]);
+    }
+
+    /// One line, then move down by its height.
+    fn line(&mut self, text: &str, font: BuiltinFont, size: f32) {
+        self.text(text, font, size, MARGIN_MM);
+        self.y -= size * 0.5;
+    }
+
+    /// A paragraph wrapped to the text width.
+    fn paragraph(&mut self, text: &str, font: BuiltinFont, size: f32) {
+        for line in wrap(text, WRAP_AT * 10 / size as usize) {
+            self.line(&line, font, size);
+        }
+    }
+
+    /// A bilingual label in the left column and its value on the right.
+    fn field(&mut self, label: &Bilingual, values: &[String]) {
+        self.text(
+            &format!("{} / {}", label.ms, label.en),
+            BuiltinFont::Helvetica,
+            8.5,
+            MARGIN_MM,
+        );
+        for value in values {
+            self.text(value, BuiltinFont::HelveticaBold, 11.0, MARGIN_MM + 55.0);
+            self.y -= 5.5;
+        }
+        self.y -= 1.5;
+    }
+
+    fn gap(&mut self, mm: f32) {
+        self.y -= mm;
+    }
+
+    fn rule(&mut self) {
+        self.ops.push(Op::DrawLine {
+            line: printpdf::Line {
+                points: vec![
+                    printpdf::LinePoint {
+                        p: Point::new(Mm(MARGIN_MM), Mm(self.y)),
+                        bezier: false,
+                    },
+                    printpdf::LinePoint {
+                        p: Point::new(Mm(PAGE_WIDTH_MM - MARGIN_MM), Mm(self.y)),
+                        bezier: false,
+                    },
+                ],
+                is_closed: false,
+            },
+        });
+        self.y -= 6.0;
+    }
+}
+
+fn label(ms: &str, en: &str) -> Bilingual {
+    Bilingual {
+        ms: ms.to_owned(),
+        en: en.to_owned(),
+    }
+}
+
+/// Greedy word wrap at `width` characters.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    lines
+}
+
+fn ringgit(sen: i32) -> String {
+    format!("RM{}.{:02}", sen / 100, sen % 100)
+}
+
+/// The slip of `appointment` as PDF bytes.
+pub fn render(appointment: &Appointment) -> Vec<u8> {
+    let a = appointment;
+    let mut page = Layout::new();
+    page.ops.push(Op::SetFillColor {
+        col: Color::Rgb(Rgb {
+            r: 0.04,
+            g: 0.24,
+            b: 0.57,
+            icc_profile: None,
+        }),
+    });
+    page.line(
+        "JABATAN IMIGRESEN MALAYSIA",
+        BuiltinFont::HelveticaBold,
+        12.0,
+    );
+    page.line(
+        "Slip Temujanji / Appointment Slip",
+        BuiltinFont::HelveticaBold,
+        18.0,
+    );
+    page.ops.push(Op::SetFillColor {
+        col: Color::Rgb(Rgb {
+            r: 0.0,
+            g: 0.0,
+            b: 0.0,
+            icc_profile: None,
+        }),
+    });
+    page.gap(2.0);
+    page.rule();
+
+    page.field(
+        &label("No. rujukan", "Reference"),
+        &[a.reference.to_string()],
+    );
+    page.field(
+        &label("Status", "Status"),
+        &[a.status.code().replace('_', " ")],
+    );
+    page.field(&label("Nama", "Name"), &[a.applicant.name.clone()]);
+    page.field(
+        &label("No. pengenalan", "Identity no."),
+        &[format!(
+            "{} ({})",
+            a.applicant.id_number_masked, a.applicant.nationality
+        )],
+    );
+    page.field(
+        &label("Perkhidmatan", "Service"),
+        &[a.service.name.ms.clone(), a.service.name.en.clone()],
+    );
+    let address = &a.branch.address;
+    let mut branch_lines = vec![a.branch.name.clone(), address.line1.to_string()];
+    branch_lines.extend(address.line2.as_ref().map(ToString::to_string));
+    branch_lines.push(format!(
+        "{} {}, {}",
+        address.postcode,
+        address.city,
+        address.state.name()
+    ));
+    branch_lines.push(format!("Tel: {}", a.branch.phone));
+    page.field(&label("Cawangan", "Branch"), &branch_lines);
+    page.field(
+        &label("Tarikh & masa", "Date & time"),
+        &[format!(
+            "{}, {}-{}",
+            a.date.format("%d/%m/%Y (%a)"),
+            a.start,
+            a.end
+        )],
+    );
+    page.field(
+        &label("Hadir sebelum", "Arrive by"),
+        &[format!(
+            "{} ({ARRIVE_EARLY_MINUTES} minit awal / minutes early)",
+            a.arrive_by
+        )],
+    );
+    page.rule();
+
+    page.line(
+        "Dokumen yang perlu dibawa / Documents to bring",
+        BuiltinFont::HelveticaBold,
+        11.0,
+    );
+    page.gap(1.0);
+    for (n, document) in a.service.documents.iter().enumerate() {
+        page.paragraph(
+            &format!("{}. {} / {}", n + 1, document.ms, document.en),
+            BuiltinFont::Helvetica,
+            10.0,
+        );
+        page.gap(1.0);
+    }
+    page.rule();
+
+    page.line(
+        &format!("Bayaran / Fee: {}", ringgit(a.service.fee_sen)),
+        BuiltinFont::HelveticaBold,
+        11.0,
+    );
+    page.gap(1.0);
+    page.paragraph(&a.service.fee_note.ms, BuiltinFont::Helvetica, 9.5);
+    page.paragraph(&a.service.fee_note.en, BuiltinFont::HelveticaOblique, 9.5);
+    page.rule();
+
+    for notice in [
+        format!(
+            "Sila hadir di pejabat sekurang-kurangnya {ARRIVE_EARLY_MINUTES} minit sebelum temujanji. \
+             Pemohon yang lewat boleh dibatalkan temujanjinya. Bawa slip ini (bercetak atau di telefon) ke kaunter."
+        ),
+        format!(
+            "Please be at the office at least {ARRIVE_EARLY_MINUTES} minutes before your appointment. \
+             Late arrivals may be cancelled. Bring this slip (printed or on your phone) to the counter."
+        ),
+    ] {
+        page.paragraph(&notice, BuiltinFont::Helvetica, 9.5);
+        page.gap(1.5);
+    }
+
+    let mut document = PdfDocument::new(&format!("Slip Temujanji {}", a.reference));
+    document
+        .with_pages(vec![PdfPage::new(
+            Mm(PAGE_WIDTH_MM),
+            Mm(PAGE_HEIGHT_MM),
+            page.ops,
+        )])
+        .save(&PdfSaveOptions::default(), &mut Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_words_whole_and_lines_short() {
+        let lines = wrap("one two three four five six seven", 10);
+        assert_eq!(lines, vec!["one two", "three four", "five six", "seven"]);
+        assert!(wrap("", 10).is_empty());
+    }
+
+    #[test]
+    fn fees_print_in_ringgit() {
+        assert_eq!(ringgit(20000), "RM200.00");
+        assert_eq!(ringgit(9050), "RM90.50");
+        assert_eq!(ringgit(0), "RM0.00");
+    }
+}
