@@ -174,7 +174,10 @@ pub fn render(appointment: &Appointment) -> Vec<u8> {
         &label("Status", "Status"),
         &[a.status.code().replace('_', " ")],
     );
-    page.field(&label("Nama", "Name"), &[a.applicant.name.clone()]);
+    page.field(
+        &label("Nama", "Name"),
+        std::slice::from_ref(&a.applicant.name),
+    );
     page.field(
         &label("No. pengenalan", "Identity no."),
         &[format!(
