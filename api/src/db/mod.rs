@@ -128,9 +128,18 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<Pool, String> {
     }
     let manager = Manager { url: url.clone() };
     // Check one connection first so that a bad URL gives its real error at once.
-    manager
-        .connect()
-        .map_err(|e| format!("cannot connect to the {} database: {e}", url.backend_name()))?;
+    manager.connect().map_err(|e| {
+        // libpq's messages span lines; start-up errors are one line.
+        let reason = e
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        format!(
+            "cannot connect to the {} database: {reason}",
+            url.backend_name()
+        )
+    })?;
     r2d2::Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(30))

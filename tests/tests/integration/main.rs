@@ -12,3 +12,4 @@ mod idempotency;
 mod openapi;
 mod processes;
 mod spa;
+mod startup;
