@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use temujanji_api::auth::token::TokenKeys;
 use temujanji_shared::email::EmailAddress;
 
-use crate::{cargo, root};
+use crate::{cargo, root, target_dir};
 
 const SECRET: &str = "bench-secret-bench-secret-0123456789abcdef";
 const BRANCH: &str = "SGR-SHA";
@@ -37,7 +37,7 @@ impl Drop for Server {
 }
 
 fn start(database_url: &str, dir: &std::path::Path) -> Result<Server, String> {
-    let mut child = Command::new(root().join("target/release/temujanji"))
+    let mut child = Command::new(target_dir().join("release/temujanji"))
         .env("DATABASE_URL", database_url)
         .env("TEMUJANJI_BIND", "127.0.0.1:0")
         .env("TEMUJANJI_JWT_SECRET", SECRET)

@@ -1,6 +1,6 @@
 //! Builds the SPA: rustc to wasm (size profile), wasm-bindgen, static files into `dist/`.
 
-use crate::{cargo, cmd, root};
+use crate::{cargo, cmd, root, target_dir};
 
 pub fn build() -> Result<(), String> {
     cargo(&[
@@ -15,7 +15,7 @@ pub fn build() -> Result<(), String> {
     let dist = root().join("dist");
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::create_dir_all(&dist).map_err(|e| format!("cannot create dist/: {e}"))?;
-    let wasm = root().join("target/wasm32-unknown-unknown/wasm-release/temujanji_web.wasm");
+    let wasm = target_dir().join("wasm32-unknown-unknown/wasm-release/temujanji_web.wasm");
     let out_dir = dist.display().to_string();
     cmd(
         "wasm-bindgen",
