@@ -26,8 +26,10 @@ pub fn availability(
     service: &ServiceCode,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-    today: NaiveDate,
+    now: chrono::NaiveDateTime,
 ) -> Result<wire::Availability, ApiError> {
+    let local_now = crate::clock::to_malaysia(now);
+    let today = local_now.date();
     let from = from.unwrap_or(today);
     let to = to.unwrap_or(from + TimeDelta::days(DEFAULT_DAYS - 1));
     if to < from {
@@ -73,6 +75,8 @@ pub fn availability(
                 closed_reason: None,
                 slots: day
                     .into_iter()
+                    // With no lead time, today's slots that have started are gone.
+                    .filter(|slot| date.and_time(slot.start) > local_now)
                     .map(|slot| {
                         let (capacity, taken) = booked
                             .get(&(date, slot.start))

@@ -19,6 +19,7 @@ use temujanji_shared::wire::{
 };
 
 use crate::catalog::{self, BranchRow};
+use crate::clock;
 use crate::db::schema::{appointments, audit_events, blocks, slots};
 use crate::db::{DbConnection, is_retryable, is_unique_violation, savepoint, write_transaction};
 use crate::idempotency::{self, Claim, Idempotency, StoredResponse};
@@ -127,6 +128,7 @@ fn check_slot(
     date: NaiveDate,
     start: ClockTime,
     today: NaiveDate,
+    now: NaiveDateTime,
 ) -> Result<ValidSlot, ApiError> {
     let seats = catalog::seats(conn, &branch.code, service)?.ok_or(ApiError::ServiceNotOffered)?;
     let window = BookingWindow::new(today, i64::from(branch.min_lead_days));
@@ -142,6 +144,13 @@ fn check_slot(
         .into_iter()
         .find(|s| s.start == start.time())
         .ok_or(ApiError::NoSuchSlot)?;
+    if date.and_time(time.start) <= clock::to_malaysia(now) {
+        // Only reachable with no lead time: the slot has already started today.
+        return Err(ApiError::OutsideBookingWindow {
+            from: window.first,
+            until: window.last,
+        });
+    }
     Ok(ValidSlot {
         branch,
         seats,
@@ -208,13 +217,81 @@ fn claim_seat(conn: &mut DbConnection, slot_id: i64) -> Result<(), ApiError> {
     }
 }
 
+/// Gives one seat back. No floor filter: a double release would break
+/// `CHECK (booked >= 0)` or find no row, and either is reported, never hidden.
 fn release_seat(conn: &mut DbConnection, slot_id: i64) -> Result<(), ApiError> {
-    diesel::update(slots::table)
+    let released = diesel::update(slots::table)
         .filter(slots::id.eq(slot_id))
-        .filter(slots::booked.gt(0))
         .set(slots::booked.eq(slots::booked - 1))
         .execute(conn)?;
+    if released == 1 {
+        Ok(())
+    } else {
+        Err(ApiError::Internal(format!(
+            "slot {slot_id} to release does not exist"
+        )))
+    }
+}
+
+/// A fast refusal for a slot already full. Only an optimisation for the release-day rush:
+/// [`claim_seat`] stays the authority.
+fn already_full(conn: &mut DbConnection, slot_id: i64) -> Result<bool, ApiError> {
+    let (capacity, booked): (i32, i32) = slots::table
+        .find(slot_id)
+        .select((slots::capacity, slots::booked))
+        .first(conn)?;
+    Ok(booked >= capacity)
+}
+
+/// R4: an appointment nobody checked in for becomes a no-show once its slot has ended. Done
+/// for the applicant's identity before they book again, so that a past appointment does not
+/// hold the one-active-per-service place forever.
+fn expire_past_appointments(
+    conn: &mut DbConnection,
+    request: &BookingRequest,
+    now: NaiveDateTime,
+    actor: &str,
+) -> Result<(), ApiError> {
+    let local = clock::to_malaysia(now);
+    let identity = &request.applicant.identity;
+    let expired: Vec<AppointmentRow> = diesel::update(appointments::table)
+        .filter(appointments::id_type.eq(identity.id_type().code()))
+        .filter(appointments::id_number.eq(identity.number()))
+        .filter(appointments::nationality.eq(identity.nationality()))
+        .filter(appointments::service_code.eq(request.service.as_str()))
+        .filter(appointments::status.eq(AppointmentStatus::Booked.code()))
+        .filter(
+            appointments::date.lt(local.date()).or(appointments::date
+                .eq(local.date())
+                .and(appointments::end_time.le(local.time()))),
+        )
+        .set((
+            appointments::status.eq(AppointmentStatus::NoShow.code()),
+            appointments::updated_at.eq(now),
+        ))
+        .returning(appointments::all_columns)
+        .get_results::<AppointmentRow>(conn)?;
+    for row in &expired {
+        audit(
+            conn,
+            now,
+            actor,
+            "appointment.no_show",
+            &row.reference,
+            None,
+            Some(row),
+        )?;
+    }
     Ok(())
+}
+
+/// Changes are refused once the appointment's slot has started.
+fn ensure_not_started(row: &AppointmentRow, now: NaiveDateTime) -> Result<(), ApiError> {
+    if row.date.and_time(row.start_time) <= clock::to_malaysia(now) {
+        Err(ApiError::AppointmentStarted)
+    } else {
+        Ok(())
+    }
 }
 
 /// The identity as one string, for blocks: `mykad:900101145678`, `passport:IDN:A1234567`.
@@ -331,10 +408,24 @@ pub fn book(
     if request.applicant.email != requester.email {
         return Err(ApiError::EmailMismatch);
     }
+    // A retry gets the first answer even if the rules would refuse the request today.
+    if let Some(idem) = idempotency
+        && let Some(stored) = idempotency::replay(conn, idem, now)?
+    {
+        return Ok(stored);
+    }
     let branch = catalog::find_branch(conn, &request.branch)?.ok_or(ApiError::NotFound)?;
     let service = request.service.as_str();
     catalog::find_service(conn, &request.service)?.ok_or(ApiError::NotFound)?;
-    let slot = check_slot(conn, branch, service, request.date, request.start, today)?;
+    let slot = check_slot(
+        conn,
+        branch,
+        service,
+        request.date,
+        request.start,
+        today,
+        now,
+    )?;
     check_not_blocked(conn, request, today)?;
 
     transact(conn, |conn| {
@@ -344,7 +435,10 @@ pub fn book(
             return Ok(stored);
         }
         let slot_id = ensure_slot(conn, &slot.branch.code, service, request.date, &slot)?;
-        claim_seat(conn, slot_id)?;
+        if already_full(conn, slot_id)? {
+            return Err(ApiError::SlotFull);
+        }
+        expire_past_appointments(conn, request, now, &requester.actor())?;
         let row = insert_appointment(conn, request, slot_id, &slot.time, now)?;
         audit(
             conn,
@@ -355,13 +449,14 @@ pub fn book(
             None,
             Some(&row),
         )?;
-        let view = view(conn, row)?;
-        let body = serde_json::to_string(&view)
+        let body = serde_json::to_string(&view(conn, row)?)
             .map_err(|e| ApiError::Internal(format!("cannot serialise the appointment: {e}")))?;
         let stored = StoredResponse { status: 201, body };
         if let Some(idem) = idempotency {
             idempotency::store(conn, idem, &stored)?;
         }
+        // Last, so that the hot slot row stays locked for as short a time as possible.
+        claim_seat(conn, slot_id)?;
         Ok(stored)
     })
 }
@@ -441,6 +536,7 @@ pub fn cancel(
 ) -> Result<wire::Appointment, ApiError> {
     transact(conn, |conn| {
         let before = owned_row(conn, reference, requester)?;
+        ensure_not_started(&before, now)?;
         // Conditional on the status, so two concurrent cancels free the seat once.
         let changed = diesel::update(appointments::table)
             .filter(appointments::id.eq(before.id))
@@ -490,9 +586,14 @@ pub fn reschedule(
         target.date,
         target.start,
         today,
+        now,
     )?;
     transact(conn, |conn| {
         let before = owned_row(conn, reference, requester)?;
+        if before.status != AppointmentStatus::Booked.code() {
+            return Err(ApiError::InvalidStatus(status_of(conn, before.id)?));
+        }
+        ensure_not_started(&before, now)?;
         let new_slot = ensure_slot(
             conn,
             &before.branch_code,
@@ -519,7 +620,8 @@ pub fn reschedule(
             .get_result::<AppointmentRow>(conn)
             .optional()?;
         let Some(after) = moved else {
-            return Err(ApiError::InvalidStatus(status_of(conn, before.id)?));
+            // Changed by a concurrent request since it was read.
+            return Err(ApiError::ConcurrentChange);
         };
         // Touch the two slots in id order so that crossing reschedules cannot deadlock.
         if new_slot < before.slot_id {
@@ -636,7 +738,7 @@ pub fn view(conn: &mut DbConnection, row: AppointmentRow) -> Result<wire::Appoin
             phone: row.phone,
             email: row.email,
         },
-        created_at: row.created_at,
-        updated_at: row.updated_at,
+        created_at: row.created_at.and_utc(),
+        updated_at: row.updated_at.and_utc(),
     })
 }

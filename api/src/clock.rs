@@ -2,9 +2,17 @@
 
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta, Utc};
 
+/// Malaysia is UTC+8 all year.
+const OFFSET_HOURS: i64 = 8;
+
 /// Today's date in Malaysia.
 pub fn today() -> NaiveDate {
-    (Utc::now().naive_utc() + TimeDelta::hours(8)).date()
+    to_malaysia(now_utc()).date()
+}
+
+/// A stored UTC timestamp as Malaysian wall-clock time, the time slots are written in.
+pub fn to_malaysia(utc: NaiveDateTime) -> NaiveDateTime {
+    utc + TimeDelta::hours(OFFSET_HOURS)
 }
 
 /// Now, as a naive UTC timestamp (how timestamps are stored).

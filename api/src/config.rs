@@ -92,11 +92,28 @@ fn load_or_create_secret(data_dir: &Path) -> Result<Vec<u8>, ConfigError> {
             path.display()
         ))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let secret = hex::encode(rand::random::<[u8; 32]>());
             std::fs::create_dir_all(data_dir)
-                .and_then(|()| std::fs::write(&path, &secret))
-                .map_err(|e| ConfigError(format!("cannot write {}: {e}", path.display())))?;
-            Ok(secret.into_bytes())
+                .map_err(|e| ConfigError(format!("cannot create {}: {e}", data_dir.display())))?;
+            let secret = hex::encode(rand::random::<[u8; 32]>());
+            // Readable by the owner only; `create_new` so that of two instances starting at
+            // once, one writes and the other reads what it wrote.
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            match options.open(&path) {
+                Ok(mut file) => {
+                    use std::io::Write;
+                    file.write_all(secret.as_bytes()).map_err(|e| {
+                        ConfigError(format!("cannot write {}: {e}", path.display()))
+                    })?;
+                    Ok(secret.into_bytes())
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    load_or_create_secret(data_dir)
+                }
+                Err(e) => Err(ConfigError(format!("cannot write {}: {e}", path.display()))),
+            }
         }
         Err(e) => Err(ConfigError(format!("cannot read {}: {e}", path.display()))),
     }

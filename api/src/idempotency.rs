@@ -5,13 +5,16 @@
 //! Concurrent duplicates are serialised by the key's primary key: on PostgreSQL the second
 //! insert waits for the first transaction and then fails, on SQLite writers are serialised.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::db::schema::idempotency_keys;
 use crate::db::{DbConnection, is_unique_violation, savepoint};
 use crate::problem::ApiError;
+
+/// How long a key is remembered. Stored answers hold personal data, so they do not outlive it.
+pub const RETENTION_HOURS: i64 = 24;
 
 /// A validated `Idempotency-Key` header value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,12 +65,45 @@ pub enum Claim {
     Replay(StoredResponse),
 }
 
-/// Claims the key inside the caller's transaction.
+fn cutoff(now: NaiveDateTime) -> NaiveDateTime {
+    now - TimeDelta::hours(RETENTION_HOURS)
+}
+
+/// The stored answer for a key already used, checked before anything else so that a retry
+/// gets the first answer even when the rules would refuse the request by now.
+pub fn replay(
+    conn: &mut DbConnection,
+    idem: &Idempotency,
+    now: NaiveDateTime,
+) -> Result<Option<StoredResponse>, ApiError> {
+    let row: Option<(String, Option<i32>, Option<String>)> = idempotency_keys::table
+        .find((&idem.owner, &idem.key.0))
+        .filter(idempotency_keys::created_at.ge(cutoff(now)))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::response_status,
+            idempotency_keys::response_body,
+        ))
+        .first(conn)
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((hash, _, _)) if hash != idem.request_hash => Err(ApiError::IdempotencyKeyReused),
+        Some((_, status, body)) => Ok(status
+            .and_then(|s| u16::try_from(s).ok())
+            .zip(body)
+            .map(|(status, body)| StoredResponse { status, body })),
+    }
+}
+
+/// Claims the key inside the caller's transaction, first forgetting expired keys.
 pub fn claim(
     conn: &mut DbConnection,
     idem: &Idempotency,
     now: NaiveDateTime,
 ) -> Result<Claim, ApiError> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(cutoff(now))))
+        .execute(conn)?;
     let inserted = savepoint(conn, |conn| {
         diesel::insert_into(idempotency_keys::table)
             .values((

@@ -41,6 +41,10 @@ pub enum ApiError {
     DuplicateActiveAppointment,
     #[error("appointment is {0}")]
     InvalidStatus(&'static str),
+    #[error("the appointment has started")]
+    AppointmentStarted,
+    #[error("changed by a concurrent request")]
+    ConcurrentChange,
     #[error("idempotency key reused with another request")]
     IdempotencyKeyReused,
     #[error("idempotent request still in progress")]
@@ -100,6 +104,8 @@ impl ApiError {
             ApiError::Blocked { .. } => "blocked",
             ApiError::DuplicateActiveAppointment => "duplicate_active_appointment",
             ApiError::InvalidStatus(_) => "invalid_status",
+            ApiError::AppointmentStarted => "appointment_started",
+            ApiError::ConcurrentChange => "concurrent_change",
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::IdempotencyInProgress => "idempotency_in_progress",
             ApiError::InvalidCode { .. } => "invalid_code",
@@ -127,6 +133,8 @@ impl ApiError {
             ApiError::SlotFull
             | ApiError::DuplicateActiveAppointment
             | ApiError::InvalidStatus(_)
+            | ApiError::AppointmentStarted
+            | ApiError::ConcurrentChange
             | ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
             ApiError::TooManyAttempts | ApiError::RateLimited { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
@@ -222,6 +230,20 @@ impl ApiError {
                     Lang::Ms => format!("Status temujanji ini ialah {status}."),
                     Lang::En => format!("This appointment is {status}."),
                 }),
+            ),
+            ApiError::AppointmentStarted => (
+                pick("Temujanji telah bermula", "Appointment has started"),
+                Some(pick(
+                    "Temujanji yang telah bermula atau berlalu tidak boleh dibatal atau ditukar.",
+                    "An appointment that has started or passed cannot be cancelled or rescheduled.",
+                )),
+            ),
+            ApiError::ConcurrentChange => (
+                pick("Diubah serentak", "Changed at the same time"),
+                Some(pick(
+                    "Temujanji ini baru sahaja diubah. Muat semula dan cuba lagi.",
+                    "This appointment was just changed. Reload it and try again.",
+                )),
             ),
             ApiError::IdempotencyKeyReused => (
                 pick(

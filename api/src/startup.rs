@@ -50,7 +50,7 @@ impl Application {
         let state = web::Data::new(AppState {
             pool,
             mailer,
-            jwt_secret: config.jwt_secret.clone(),
+            code_key: crate::auth::codes::code_key(&config.jwt_secret),
         });
         let openapi = routes::openapi();
         let static_dir = config.static_dir.clone();

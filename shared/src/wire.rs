@@ -3,7 +3,7 @@
 //! Requests that carry user input arrive as *forms* (see [`crate::form`]) so that every field
 //! can be reported at once; responses are typed and already valid.
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::address::{Address, State};
@@ -260,8 +260,9 @@ pub struct Appointment {
     /// R4: be at the office 30 minutes before `start`.
     pub arrive_by: ClockTime,
     pub applicant: ApplicantView,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    /// RFC 3339, UTC.
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// Body of `POST /api/v1/auth/email-codes`.

@@ -9,7 +9,7 @@ use temujanji_shared::email::EmailAddress;
 use temujanji_shared::otp::OneTimeCode;
 
 use crate::db::schema::email_codes;
-use crate::db::{DbConnection, write_transaction};
+use crate::db::{DbConnection, lock_key, write_transaction};
 use crate::problem::ApiError;
 
 pub const CODE_TTL_MINUTES: i64 = 10;
@@ -18,8 +18,17 @@ pub const RESEND_COOLDOWN_SECONDS: i64 = 30;
 /// Codes one address may request per hour.
 pub const MAX_CODES_PER_HOUR: i64 = 10;
 
-fn code_hash(secret: &[u8], email: &EmailAddress, code: &OneTimeCode) -> Result<String, ApiError> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret)
+/// The key that codes are hashed with: derived from the server secret, so that it differs
+/// from the token-signing key.
+pub fn code_key(secret: &[u8]) -> Vec<u8> {
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts keys of any length");
+    mac.update(b"temujanji one-time e-mail codes v1");
+    mac.finalize().into_bytes().to_vec()
+}
+
+fn code_hash(key: &[u8], email: &EmailAddress, code: &OneTimeCode) -> Result<String, ApiError> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key)
         .map_err(|e| ApiError::Internal(format!("hmac key: {e}")))?;
     mac.update(email.as_str().as_bytes());
     mac.update(b":");
@@ -27,16 +36,21 @@ fn code_hash(secret: &[u8], email: &EmailAddress, code: &OneTimeCode) -> Result<
     Ok(hex::encode(mac.finalize().into_bytes()))
 }
 
-/// Creates a new code for `email`, retiring earlier ones. The caller sends it.
+/// Creates a new code for `email`, retiring earlier ones, and hands it to `send` before the
+/// transaction commits: if sending fails, the earlier code stays valid and nothing counts
+/// against the limits.
 pub fn create(
     conn: &mut DbConnection,
-    secret: &[u8],
+    key: &[u8],
     email: &EmailAddress,
     now: NaiveDateTime,
-) -> Result<OneTimeCode, ApiError> {
+    send: impl FnOnce(&OneTimeCode) -> Result<(), ApiError>,
+) -> Result<(), ApiError> {
     let code = OneTimeCode::from_number(rand::random::<u32>());
-    let hash = code_hash(secret, email, &code)?;
+    let hash = code_hash(key, email, &code)?;
     write_transaction(conn, |conn| {
+        // The limits below read, then insert: one transaction per address at a time.
+        lock_key(conn, &format!("email-code:{email}"))?;
         let recent: Vec<NaiveDateTime> = email_codes::table
             .filter(email_codes::email.eq(email.as_str()))
             .filter(email_codes::created_at.gt(now - TimeDelta::hours(1)))
@@ -67,7 +81,7 @@ pub fn create(
                 email_codes::attempts.eq(0),
             ))
             .execute(conn)?;
-        Ok(code)
+        send(&code)
     })
 }
 
@@ -82,12 +96,12 @@ enum Attempt {
 /// Checks `code` for `email` and consumes it on success.
 pub fn verify(
     conn: &mut DbConnection,
-    secret: &[u8],
+    key: &[u8],
     email: &EmailAddress,
     code: &OneTimeCode,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
-    let hash = code_hash(secret, email, code)?;
+    let hash = code_hash(key, email, code)?;
     let attempt = write_transaction(conn, |conn| -> Result<Attempt, ApiError> {
         let latest: Option<(i64, String, i32)> = email_codes::table
             .filter(email_codes::email.eq(email.as_str()))

@@ -137,4 +137,37 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_wrong_issuer_or_a_missing_claim_is_refused() {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let keys = TokenKeys::new(secret);
+        let now = chrono::Utc::now().timestamp();
+        let sign = |claims: serde_json::Value| {
+            jsonwebtoken::encode(
+                &Header::new(Algorithm::HS256),
+                &claims,
+                &EncodingKey::from_secret(secret),
+            )
+            .expect("signed")
+        };
+        let full = serde_json::json!({
+            "sub": "siti@example.com", "iss": ISSUER, "aud": APPLICANT_AUDIENCE, "iat": now, "exp": now + 600,
+        });
+        assert!(
+            keys.verify(&sign(full.clone())).is_ok(),
+            "the reference token is valid"
+        );
+        let mut wrong_issuer = full.clone();
+        wrong_issuer["iss"] = "someone-else".into();
+        assert!(keys.verify(&sign(wrong_issuer)).is_err());
+        for claim in ["exp", "iss", "aud", "sub"] {
+            let mut missing = full.clone();
+            missing.as_object_mut().expect("object").remove(claim);
+            assert!(
+                keys.verify(&sign(missing)).is_err(),
+                "a token without {claim} is refused"
+            );
+        }
+    }
 }

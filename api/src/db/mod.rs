@@ -102,7 +102,7 @@ impl ManageConnection for Manager {
                 // queue instead of failing with SQLITE_BUSY.
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
                 )?;
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -244,12 +244,29 @@ pub fn is_unique_violation(error: &DieselError, needle: &str) -> bool {
     }
 }
 
-/// True for errors that a retry of the whole transaction may cure (PostgreSQL deadlock or
-/// serialization failure).
+/// True for errors that a retry of the whole transaction may cure: a PostgreSQL deadlock or
+/// serialization failure, or SQLite still locked after `busy_timeout`.
 pub fn is_retryable(error: &DieselError) -> bool {
     match error {
         DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
-        DieselError::DatabaseError(_, info) => info.message().contains("deadlock detected"),
+        DieselError::DatabaseError(_, info) => {
+            let message = info.message();
+            message.contains("deadlock detected") || message.contains("database is locked")
+        }
         _ => false,
+    }
+}
+
+/// Serialises transactions that share `key` until they end. On PostgreSQL a transaction-level
+/// advisory lock; SQLite's write transactions are serialised already.
+pub fn lock_key(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgresql(pg) => {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind::<diesel::sql_types::Text, _>(key)
+                .execute(pg)
+                .map(drop)
+        }
+        DbConnection::Sqlite(_) => Ok(()),
     }
 }

@@ -29,8 +29,9 @@ pub async fn request_code(
     let email = EmailAddress::parse(&body.email).map_err(|e| ApiError::field("email", e))?;
     let sent_to = email.clone();
     with_conn(&state, move |conn, state| {
-        let code = codes::create(conn, &state.jwt_secret, &email, clock::now_utc())?;
-        state.mailer.send_code(&email, &code, CODE_TTL_MINUTES)
+        codes::create(conn, &state.code_key, &email, clock::now_utc(), |code| {
+            state.mailer.send_code(&email, code, CODE_TTL_MINUTES)
+        })
     })
     .await?;
     Ok(HttpResponse::Accepted().json(EmailCodeSent {
@@ -69,7 +70,7 @@ pub async fn verify_code(
     };
     let verified = email.clone();
     with_conn(&state, move |conn, state| {
-        codes::verify(conn, &state.jwt_secret, &email, &code, clock::now_utc())
+        codes::verify(conn, &state.code_key, &email, &code, clock::now_utc())
     })
     .await?;
     Ok(HttpResponse::Ok().json(Token {

@@ -67,9 +67,9 @@ pub async fn get_availability(
     let service = ServiceCode::parse(&query.service).map_err(|e| ApiError::field("service", e))?;
     let from = query_date("from", query.from.as_deref())?;
     let to = query_date("to", query.to.as_deref())?;
-    let today = clock::today();
+    let now = clock::now_utc();
     let result = with_conn(&state, move |conn, _| {
-        availability::availability(conn, &branch, &service, from, to, today)
+        availability::availability(conn, &branch, &service, from, to, now)
     })
     .await?;
     Ok(HttpResponse::Ok().json(result))

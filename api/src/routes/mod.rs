@@ -19,7 +19,8 @@ use crate::db::Pool;
 pub struct AppState {
     pub pool: Pool,
     pub mailer: crate::mail::Mailer,
-    pub jwt_secret: Vec<u8>,
+    /// Key of the one-time code hashes (see `auth::codes::code_key`).
+    pub code_key: Vec<u8>,
 }
 
 /// Runs blocking database work on actix's blocking thread pool.

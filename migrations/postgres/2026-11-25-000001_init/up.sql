@@ -159,6 +159,7 @@ CREATE TABLE idempotency_keys (
     created_at      TIMESTAMP NOT NULL,
     PRIMARY KEY (owner, idempotency_key)
 );
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
 
 CREATE TABLE audit_events (
     id          BIGSERIAL PRIMARY KEY,

@@ -9,6 +9,8 @@ both_backends!(
     codes_cannot_be_requested_back_to_back,
     bad_tokens_are_refused,
     others_cannot_see_an_appointment,
+    an_expired_code_is_refused,
+    concurrent_code_requests_send_one_code,
 );
 
 const CODES: &str = "/api/v1/auth/email-codes";
@@ -176,5 +178,74 @@ async fn others_cannot_see_an_appointment(app: TestApp) {
             .status(),
         404
     );
-    assert_eq!(app.get_auth(&path, &owner).await.status(), 200);
+    let elsewhere = json!({ "date": date.to_string(), "start": start });
+    assert_eq!(
+        app.post(&format!("{path}/reschedule"), Some(&stranger), &elsewhere)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(app.get(&format!("{path}/slip.pdf")).await.status(), 401);
+    let seen: Value = app
+        .get_auth(&path, &owner)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(seen["status"], "booked", "the stranger changed nothing");
+    assert_eq!(app.booked("SGR-SHA", "passport_new", date, &start), 1);
+}
+
+async fn an_expired_code_is_refused(app: TestApp) {
+    use diesel::prelude::*;
+    use temujanji_api::db::schema::email_codes::dsl;
+    app.post(CODES, None, &json!({ "email": "late@example.com" }))
+        .await;
+    let code = app.code_sent_to("late@example.com").expect("code");
+    let mut conn = app.db.connect();
+    diesel::update(dsl::email_codes.filter(dsl::email.eq("late@example.com")))
+        .set(dsl::expires_at.eq(temujanji_api::clock::now_utc() - chrono::TimeDelta::seconds(1)))
+        .execute(&mut conn)
+        .expect("expire the code");
+    let response = app
+        .post(
+            VERIFY,
+            None,
+            &json!({ "email": "late@example.com", "code": code }),
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.json::<Value>().await.expect("json")["type"],
+        "code_expired"
+    );
+}
+
+async fn concurrent_code_requests_send_one_code(app: TestApp) {
+    let mut tasks = tokio::task::JoinSet::new();
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(10));
+    for _ in 0..10 {
+        let (client, url, barrier) = (app.client.clone(), app.url(CODES), barrier.clone());
+        tasks.spawn(async move {
+            barrier.wait().await;
+            let response = client
+                .post(url)
+                .json(&json!({ "email": "rush@example.com" }))
+                .send()
+                .await;
+            response.expect("request").status().as_u16()
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = tasks.join_next().await {
+        statuses.push(status.expect("task"));
+    }
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses,
+        [202, 429, 429, 429, 429, 429, 429, 429, 429, 429],
+        "one code per cool-down"
+    );
+    let sent = std::fs::read_dir(&app.mail_dir).expect("outbox").count();
+    assert_eq!(sent, 1, "exactly one e-mail");
 }

@@ -24,28 +24,78 @@ fn day<'a>(body: &'a Value, date: &str) -> &'a Value {
         .expect("day present")
 }
 
-async fn friday_saturday_states_close_on_friday_and_open_on_sunday(app: TestApp) {
-    // 2027-01-01 is a Friday, 2027-01-03 a Sunday, 2027-01-04 a Monday.
+/// The next eight weeks inside the booking window, by weekday.
+async fn weeks_ahead(app: &TestApp, branch: &str) -> Vec<(chrono::Weekday, Value)> {
+    let start = temujanji_api::clock::today() + chrono::TimeDelta::days(2);
     let body = app
-        .availability("KDH-AS", "passport_new", d("2027-01-01"), d("2027-01-04"))
+        .availability(
+            branch,
+            "passport_new",
+            start,
+            start + chrono::TimeDelta::days(55),
+        )
         .await;
-    for date in ["2027-01-01", "2027-01-02"] {
-        let day = day(&body, date);
-        assert_eq!(day["open"], false);
-        assert_eq!(day["closed_reason"]["kind"], "weekend", "{date}");
+    body["days"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .map(|day| {
+            let date: NaiveDate = day["date"].as_str().expect("date").parse().expect("date");
+            (chrono::Datelike::weekday(&date), day.clone())
+        })
+        .collect()
+}
+
+async fn friday_saturday_states_close_on_friday_and_open_on_sunday(app: TestApp) {
+    use chrono::Weekday::{Fri, Sat, Sun};
+    let kedah = weeks_ahead(&app, "KDH-AS").await;
+    for (weekday, day) in &kedah {
+        if [Fri, Sat].contains(weekday) {
+            assert_eq!(day["open"], false, "{day}");
+            // A holiday that falls on the weekend is shown by its name.
+            let kind = day["closed_reason"]["kind"].as_str().unwrap_or_default();
+            assert!(
+                ["weekend", "public_holiday", "closure"].contains(&kind),
+                "{day}"
+            );
+        }
+        if *weekday == Sun {
+            assert_ne!(
+                day["closed_reason"]["kind"], "weekend",
+                "Kedah works on Sunday: {day}"
+            );
+        }
     }
-    assert_ne!(
-        day(&body, "2027-01-03")["closed_reason"]["kind"],
-        "weekend",
-        "Kedah works on Sunday"
+    let open_sundays = kedah
+        .iter()
+        .filter(|(w, day)| {
+            *w == Sun
+                && day["open"] == true
+                && day["slots"].as_array().is_some_and(|s| !s.is_empty())
+        })
+        .count();
+    assert!(
+        open_sundays >= 6,
+        "Kedah is open on Sundays other than holidays ({open_sundays} of 8)"
     );
-    let selangor = app
-        .availability("SGR-SHA", "passport_new", d("2027-01-02"), d("2027-01-03"))
-        .await;
-    assert_eq!(
-        day(&selangor, "2027-01-03")["closed_reason"]["kind"],
-        "weekend",
-        "Selangor rests on Sunday"
+    let selangor = weeks_ahead(&app, "SGR-SHA").await;
+    let weekend: Vec<&Value> = selangor
+        .iter()
+        .filter(|(w, _)| [Sat, Sun].contains(w))
+        .map(|(_, d)| d)
+        .collect();
+    assert!(
+        weekend.iter().all(|d| d["open"] == false),
+        "Selangor rests on Saturday and Sunday"
+    );
+    let labelled = weekend
+        .iter()
+        .filter(|d| d["closed_reason"]["kind"] == "weekend")
+        .count();
+    assert!(
+        labelled >= weekend.len() - 2,
+        "{labelled} of {} weekend days say weekend",
+        weekend.len()
     );
 }
 

@@ -16,6 +16,9 @@ both_backends!(
     reschedule_moves_the_seat,
     the_token_email_must_be_the_applicants,
     the_slip_is_a_pdf_for_its_owner,
+    past_appointments_cannot_be_changed_and_become_no_shows,
+    a_cancelled_appointment_cannot_be_rescheduled,
+    email_and_phone_blocks_apply_until_their_end,
 );
 
 const BRANCH: &str = "SGR-SHA";
@@ -552,4 +555,148 @@ async fn the_slip_is_a_pdf_for_its_owner(app: TestApp) {
     .expect("save");
     let stranger = app.token_for("stranger@example.com");
     assert_eq!(app.get_auth(&path, &stranger).await.status(), 404);
+}
+
+fn set_appointment_date(app: &TestApp, reference: &str, date: chrono::NaiveDate) {
+    use temujanji_api::db::schema::appointments::dsl;
+    let mut conn = app.db.connect();
+    let updated = diesel::update(dsl::appointments.filter(dsl::reference.eq(reference)))
+        .set(dsl::date.eq(date))
+        .execute(&mut conn)
+        .expect("update");
+    assert_eq!(updated, 1);
+}
+
+async fn book_one(app: &TestApp, n: u32, slot: &(chrono::NaiveDate, String)) -> (String, String) {
+    let token = app.token_for(&email(n));
+    let response = app
+        .post(
+            "/api/v1/appointments",
+            Some(&token),
+            &booking(BRANCH, SERVICE, slot.0, &slot.1, n),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.expect("json");
+    (body["reference"].as_str().expect("ref").to_owned(), token)
+}
+
+async fn past_appointments_cannot_be_changed_and_become_no_shows(app: TestApp) {
+    let slots = app.free_slots(BRANCH, SERVICE, 2).await;
+    let (reference, token) = book_one(&app, 11, &slots[0]).await;
+    set_appointment_date(
+        &app,
+        &reference,
+        temujanji_api::clock::today() - TimeDelta::days(1),
+    );
+    let path = format!("/api/v1/appointments/{reference}");
+    let cancel = app
+        .post(&format!("{path}/cancel"), Some(&token), &json!({}))
+        .await;
+    assert_eq!(cancel.status(), 409);
+    assert_eq!(
+        cancel.json::<Value>().await.expect("json")["type"],
+        "appointment_started"
+    );
+    let target = json!({ "date": slots[1].0.to_string(), "start": slots[1].1 });
+    let moved = app
+        .post(&format!("{path}/reschedule"), Some(&token), &target)
+        .await;
+    assert_eq!(moved.status(), 409);
+    assert_eq!(
+        moved.json::<Value>().await.expect("json")["type"],
+        "appointment_started"
+    );
+    // The past appointment no longer holds the identity's place for the service.
+    let again = app
+        .post(
+            "/api/v1/appointments",
+            Some(&token),
+            &booking(BRANCH, SERVICE, slots[1].0, &slots[1].1, 11),
+        )
+        .await;
+    assert_eq!(again.status(), 201);
+    let old: Value = app
+        .get_auth(&path, &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(old["status"], "no_show");
+}
+
+async fn a_cancelled_appointment_cannot_be_rescheduled(app: TestApp) {
+    let slots = app.free_slots(BRANCH, SERVICE, 2).await;
+    let (reference, token) = book_one(&app, 12, &slots[0]).await;
+    let path = format!("/api/v1/appointments/{reference}");
+    assert_eq!(
+        app.post(&format!("{path}/cancel"), Some(&token), &json!({}))
+            .await
+            .status(),
+        200
+    );
+    for slot in &slots {
+        let body = json!({ "date": slot.0.to_string(), "start": slot.1 });
+        let response = app
+            .post(&format!("{path}/reschedule"), Some(&token), &body)
+            .await;
+        assert_eq!(response.status(), 409, "{slot:?}");
+        assert_eq!(
+            response.json::<Value>().await.expect("json")["type"],
+            "invalid_status"
+        );
+    }
+    assert_eq!(app.booked(BRANCH, SERVICE, slots[0].0, &slots[0].1), 0);
+    assert_eq!(app.booked(BRANCH, SERVICE, slots[1].0, &slots[1].1), 0);
+}
+
+async fn email_and_phone_blocks_apply_until_their_end(app: TestApp) {
+    use temujanji_api::db::schema::blocks::dsl;
+    let today = temujanji_api::clock::today();
+    let mut conn = app.db.connect();
+    for (kind, value, until) in [
+        ("email", email(21), today),
+        (
+            "phone",
+            "+60123456789".to_owned(),
+            today - TimeDelta::days(1),
+        ),
+    ] {
+        diesel::insert_into(dsl::blocks)
+            .values((
+                dsl::kind.eq(kind),
+                dsl::value.eq(value),
+                dsl::reason.eq("Repeated no-shows"),
+                dsl::until.eq(until),
+                dsl::created_at.eq(temujanji_api::clock::now_utc()),
+            ))
+            .execute(&mut conn)
+            .expect("insert block");
+    }
+    let (date, start) = app.first_free_slot(BRANCH, SERVICE).await;
+    let blocked = app
+        .post(
+            "/api/v1/appointments",
+            Some(&app.token_for(&email(21))),
+            &booking(BRANCH, SERVICE, date, &start, 21),
+        )
+        .await;
+    assert_eq!(
+        blocked.status(),
+        403,
+        "blocked by e-mail until today, inclusive"
+    );
+    assert_eq!(
+        blocked.json::<Value>().await.expect("json")["type"],
+        "blocked"
+    );
+    // Every test applicant has phone +60123456789, whose block ended yesterday.
+    let free = app
+        .post(
+            "/api/v1/appointments",
+            Some(&app.token_for(&email(22))),
+            &booking(BRANCH, SERVICE, date, &start, 22),
+        )
+        .await;
+    assert_eq!(free.status(), 201, "an expired block no longer applies");
 }

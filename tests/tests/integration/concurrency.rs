@@ -10,6 +10,9 @@ both_backends!(
     three_hundred_applicants_rush_five_seats,
     concurrent_cancels_free_the_seat_once,
     concurrent_reschedules_into_the_last_seat,
+    cancel_racing_reschedule_frees_exactly_one_seat,
+    crossing_reschedules_keep_every_count_exact,
+    one_identity_rushing_many_slots_gets_one,
 );
 
 const BRANCH: &str = "JHR-JB";
@@ -164,4 +167,123 @@ async fn concurrent_reschedules_into_the_last_seat(app: TestApp) {
         .map(|(d, s)| app.booked(BRANCH, SERVICE, *d, s))
         .sum();
     assert_eq!(still_held, 19, "exactly one old seat was freed");
+}
+
+/// Books applicant `n` into `slot`; returns the reference and the token.
+async fn book(app: &TestApp, n: u32, slot: &(chrono::NaiveDate, String)) -> (String, String) {
+    let token = app.token_for(&email(n));
+    let response = app
+        .post(
+            "/api/v1/appointments",
+            Some(&token),
+            &booking(BRANCH, SERVICE, slot.0, &slot.1, n),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.expect("json");
+    (body["reference"].as_str().expect("ref").to_owned(), token)
+}
+
+/// `slots.booked` agrees with the booked appointments in the slot.
+fn assert_consistent(app: &TestApp, slot: &(chrono::NaiveDate, String)) -> i32 {
+    let booked = app.booked(BRANCH, SERVICE, slot.0, &slot.1);
+    assert_eq!(
+        i64::from(booked),
+        app.active_appointments(BRANCH, slot.0, &slot.1),
+        "{slot:?}"
+    );
+    booked
+}
+
+fn assert_no_server_errors(counts: &BTreeMap<(u16, String), usize>) {
+    assert!(counts.keys().all(|(status, _)| *status < 500), "{counts:?}");
+}
+
+async fn cancel_racing_reschedule_frees_exactly_one_seat(app: TestApp) {
+    let slots = app.free_slots(BRANCH, SERVICE, 2).await;
+    let (reference, token) = book(&app, 1, &slots[0]).await;
+    let mut requests = Vec::new();
+    for _ in 0..10 {
+        requests.push((
+            app.url(&format!("/api/v1/appointments/{reference}/cancel")),
+            token.clone(),
+            json!({}),
+        ));
+        requests.push((
+            app.url(&format!("/api/v1/appointments/{reference}/reschedule")),
+            token.clone(),
+            json!({ "date": slots[1].0.to_string(), "start": slots[1].1 }),
+        ));
+    }
+    let counts = rush(&app.client, requests).await;
+    assert_no_server_errors(&counts);
+    assert_eq!(
+        assert_consistent(&app, &slots[0]) + assert_consistent(&app, &slots[1]),
+        0,
+        "{counts:?}"
+    );
+    let appointment: Value = app
+        .get_auth(&format!("/api/v1/appointments/{reference}"), &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(appointment["status"], "cancelled");
+}
+
+async fn crossing_reschedules_keep_every_count_exact(app: TestApp) {
+    let slots = app.free_slots(BRANCH, SERVICE, 2).await;
+    let (a, token_a) = book(&app, 1, &slots[0]).await;
+    let (b, token_b) = book(&app, 2, &slots[1]).await;
+    for round in 0..5 {
+        // a and b swap slots, each request crossing the other.
+        let (to_a, to_b) = if round % 2 == 0 {
+            (&slots[1], &slots[0])
+        } else {
+            (&slots[0], &slots[1])
+        };
+        let requests = vec![
+            (
+                app.url(&format!("/api/v1/appointments/{a}/reschedule")),
+                token_a.clone(),
+                json!({ "date": to_a.0.to_string(), "start": to_a.1 }),
+            ),
+            (
+                app.url(&format!("/api/v1/appointments/{b}/reschedule")),
+                token_b.clone(),
+                json!({ "date": to_b.0.to_string(), "start": to_b.1 }),
+            ),
+        ];
+        let counts = rush(&app.client, requests).await;
+        assert_no_server_errors(&counts);
+        assert_eq!(
+            assert_consistent(&app, &slots[0]) + assert_consistent(&app, &slots[1]),
+            2,
+            "{counts:?}"
+        );
+    }
+}
+
+async fn one_identity_rushing_many_slots_gets_one(app: TestApp) {
+    let slots = app.free_slots(BRANCH, SERVICE, 20).await;
+    let token = app.token_for(&email(7));
+    let requests = slots
+        .iter()
+        .map(|slot| {
+            (
+                app.url("/api/v1/appointments"),
+                token.clone(),
+                booking(BRANCH, SERVICE, slot.0, &slot.1, 7),
+            )
+        })
+        .collect();
+    let counts = rush(&app.client, requests).await;
+    assert_eq!(counts.get(&(201, String::new())), Some(&1), "{counts:?}");
+    assert_eq!(
+        counts.get(&(409, "duplicate_active_appointment".to_owned())),
+        Some(&19),
+        "{counts:?}"
+    );
+    let taken: i32 = slots.iter().map(|slot| assert_consistent(&app, slot)).sum();
+    assert_eq!(taken, 1, "the refused bookings took no seat");
 }

@@ -5,7 +5,8 @@ use crate::helpers::{TestApp, booking, both_backends, email};
 both_backends!(
     a_retry_returns_the_first_answer,
     a_reused_key_with_another_body_is_refused,
-    concurrent_retries_take_one_seat
+    concurrent_retries_take_one_seat,
+    a_retry_gets_the_first_answer_even_when_the_rules_now_refuse,
 );
 
 const BRANCH: &str = "PNG-GT";
@@ -113,4 +114,29 @@ async fn concurrent_retries_take_one_seat(app: TestApp) {
     assert_eq!(answers[0].0, 201);
     assert_eq!(app.booked(BRANCH, SERVICE, date, &start), 1);
     assert_eq!(app.active_appointments(BRANCH, date, &start), 1);
+}
+
+async fn a_retry_gets_the_first_answer_even_when_the_rules_now_refuse(app: TestApp) {
+    use diesel::prelude::*;
+    use temujanji_api::db::schema::blocks::dsl;
+    let (date, start) = app.first_free_slot(BRANCH, SERVICE).await;
+    let token = app.token_for(&email(3));
+    let body = booking(BRANCH, SERVICE, date, &start, 3);
+    let first = post_with_key(&app, &token, "before-the-block", &body).await;
+    assert_eq!(first.0, 201);
+    let mut conn = app.db.connect();
+    diesel::insert_into(dsl::blocks)
+        .values((
+            dsl::kind.eq("email"),
+            dsl::value.eq(email(3)),
+            dsl::reason.eq("Bot traffic"),
+            dsl::until.eq(temujanji_api::clock::today() + chrono::TimeDelta::days(7)),
+            dsl::created_at.eq(temujanji_api::clock::now_utc()),
+        ))
+        .execute(&mut conn)
+        .expect("insert block");
+    let retry = post_with_key(&app, &token, "before-the-block", &body).await;
+    assert_eq!(retry, first, "the booking was made; the retry says so");
+    let new_key = post_with_key(&app, &token, "after-the-block", &body).await;
+    assert_eq!(new_key.0, 403);
 }
