@@ -6,6 +6,7 @@ use std::process::Command;
 use crate::{cmd, root};
 
 pub fn all() -> Result<(), String> {
+    nextest()?;
     wasm_toolchain()?;
     chromium()?;
     postgres()
@@ -16,6 +17,14 @@ fn succeeds(program: &str, args: &[&str]) -> bool {
         .args(args)
         .output()
         .is_ok_and(|o| o.status.success())
+}
+
+/// cargo-nextest, the test runner.
+fn nextest() -> Result<(), String> {
+    if succeeds("cargo", &["nextest", "--version"]) {
+        return Ok(());
+    }
+    cmd("cargo", &["install", "cargo-nextest", "--locked"])
 }
 
 /// The wasm target and `wasm-bindgen` at exactly the version in Cargo.lock.
