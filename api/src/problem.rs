@@ -10,7 +10,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use chrono::NaiveDate;
 use temujanji_shared::form::FieldIssue;
-use temujanji_shared::wire::{ClosedReason, Problem};
+use temujanji_shared::wire::{ClosedReason, FieldErrorBody, Problem};
 use temujanji_shared::{Lang, ValidationError};
 
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +19,9 @@ pub enum ApiError {
     Validation(Vec<FieldIssue>),
     #[error("malformed request: {0}")]
     BadRequest(String),
+    /// A JSON value of the wrong type (e.g. a number where text is expected).
+    #[error("{field}: {reason}")]
+    WrongType { field: String, reason: String },
     #[error("not found")]
     NotFound,
     #[error("unauthorized")]
@@ -91,7 +94,7 @@ impl ApiError {
     /// The stable machine-readable problem type.
     pub fn kind(&self) -> &'static str {
         match self {
-            ApiError::Validation(_) => "validation_failed",
+            ApiError::Validation(_) | ApiError::WrongType { .. } => "validation_failed",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::NotFound => "not_found",
             ApiError::Unauthorized => "unauthorized",
@@ -119,6 +122,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Validation(_)
+            | ApiError::WrongType { .. }
             | ApiError::NoSuchSlot
             | ApiError::ServiceNotOffered
             | ApiError::OutsideBookingWindow { .. }
@@ -150,7 +154,7 @@ impl ApiError {
             Lang::En => en.to_owned(),
         };
         let (title, detail) = match self {
-            ApiError::Validation(_) => (
+            ApiError::Validation(_) | ApiError::WrongType { .. } => (
                 pick("Maklumat tidak sah", "Some details are not valid"),
                 Some(pick(
                     "Sila betulkan medan yang disenaraikan.",
@@ -299,6 +303,14 @@ impl ApiError {
         let (title, detail) = self.texts(lang);
         let errors = match self {
             ApiError::Validation(issues) => issues.iter().map(|i| i.to_body(lang)).collect(),
+            ApiError::WrongType { field, reason } => vec![FieldErrorBody {
+                field: field.clone(),
+                code: "invalid_type".into(),
+                message: match lang {
+                    Lang::Ms => format!("Jenis nilai salah ({reason})."),
+                    Lang::En => format!("Wrong type of value ({reason})."),
+                },
+            }],
             _ => Vec::new(),
         };
         Problem {

@@ -17,9 +17,6 @@ use crate::problem;
 use crate::routes::{self, AppState};
 use crate::{db, seed};
 
-/// Largest JSON body accepted.
-const JSON_LIMIT: usize = 64 * 1024;
-
 pub struct Application {
     address: SocketAddr,
     server: Server,
@@ -62,11 +59,7 @@ impl Application {
                 .wrap(Logger::new("%r %s %b %Dms"))
                 .app_data(state.clone())
                 .app_data(keys.clone())
-                .app_data(
-                    web::JsonConfig::default()
-                        .limit(JSON_LIMIT)
-                        .error_handler(problem::extractor_error),
-                )
+                .app_data(web::PayloadConfig::new(routes::json::LIMIT))
                 .app_data(web::QueryConfig::default().error_handler(problem::extractor_error))
                 .app_data(web::PathConfig::default().error_handler(problem::extractor_error))
                 .into_utoipa_app()

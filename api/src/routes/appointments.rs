@@ -7,6 +7,7 @@ use temujanji_shared::form::{BookingForm, RescheduleTarget};
 use temujanji_shared::reference::Reference;
 use temujanji_shared::wire::{Appointment, Problem, RescheduleForm};
 
+use super::json::JsonBody;
 use super::{AppState, with_conn};
 use crate::auth::token::VerifiedEmail;
 use crate::booking::{self, Requester};
@@ -39,7 +40,7 @@ pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
     VerifiedEmail(email): VerifiedEmail,
-    form: web::Json<BookingForm>,
+    form: JsonBody<BookingForm>,
 ) -> Result<HttpResponse, ApiError> {
     let form = form.into_inner();
     let idempotency = match req.headers().get("Idempotency-Key") {
@@ -171,7 +172,7 @@ pub async fn reschedule(
     state: web::Data<AppState>,
     VerifiedEmail(email): VerifiedEmail,
     path: web::Path<String>,
-    form: web::Json<RescheduleForm>,
+    form: JsonBody<RescheduleForm>,
 ) -> Result<web::Json<Appointment>, ApiError> {
     let reference = reference(&path)?;
     let target = RescheduleTarget::parse(&form)?;

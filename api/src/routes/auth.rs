@@ -5,6 +5,7 @@ use temujanji_shared::email::EmailAddress;
 use temujanji_shared::otp::OneTimeCode;
 use temujanji_shared::wire::{EmailCodeRequest, EmailCodeSent, Problem, Token, VerifyEmailCode};
 
+use super::json::JsonBody;
 use super::{AppState, with_conn};
 use crate::auth::codes::{self, CODE_TTL_MINUTES, RESEND_COOLDOWN_SECONDS};
 use crate::auth::token::{TOKEN_TTL_SECONDS, TokenKeys};
@@ -24,7 +25,7 @@ use crate::problem::ApiError;
 #[post("/auth/email-codes")]
 pub async fn request_code(
     state: web::Data<AppState>,
-    body: web::Json<EmailCodeRequest>,
+    body: JsonBody<EmailCodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let email = EmailAddress::parse(&body.email).map_err(|e| ApiError::field("email", e))?;
     let sent_to = email.clone();
@@ -56,7 +57,7 @@ pub async fn request_code(
 pub async fn verify_code(
     state: web::Data<AppState>,
     keys: web::Data<TokenKeys>,
-    body: web::Json<VerifyEmailCode>,
+    body: JsonBody<VerifyEmailCode>,
 ) -> Result<HttpResponse, ApiError> {
     let email = EmailAddress::parse(&body.email).map_err(|e| ApiError::field("email", e));
     let code = OneTimeCode::parse(&body.code).map_err(|e| ApiError::field("code", e));

@@ -5,6 +5,7 @@
 mod appointments;
 mod auth;
 mod catalog;
+pub mod json;
 
 use actix_web::App;
 use utoipa::openapi::OpenApi as OpenApiDoc;

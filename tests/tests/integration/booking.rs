@@ -19,6 +19,7 @@ both_backends!(
     past_appointments_cannot_be_changed_and_become_no_shows,
     a_cancelled_appointment_cannot_be_rescheduled,
     email_and_phone_blocks_apply_until_their_end,
+    a_value_of_the_wrong_type_names_its_field,
 );
 
 const BRANCH: &str = "SGR-SHA";
@@ -699,4 +700,40 @@ async fn email_and_phone_blocks_apply_until_their_end(app: TestApp) {
         )
         .await;
     assert_eq!(free.status(), 201, "an expired block no longer applies");
+}
+
+async fn a_value_of_the_wrong_type_names_its_field(app: TestApp) {
+    let token = app.token_for(&email(1));
+    let mut body = booking(BRANCH, SERVICE, temujanji_api::clock::today(), "09:00", 1);
+    body["applicant"]["address"]["postcode"] = json!(40000);
+    let response = app.post("/api/v1/appointments", Some(&token), &body).await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.expect("json");
+    assert_eq!(problem["type"], "validation_failed");
+    assert_eq!(problem["errors"][0]["field"], "applicant.address.postcode");
+    assert_eq!(problem["errors"][0]["code"], "invalid_type");
+    let not_json = app
+        .client
+        .post(app.url("/api/v1/appointments"))
+        .bearer_auth(&token)
+        .header("Content-Type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(not_json.status(), 400);
+    assert_eq!(
+        not_json.json::<Value>().await.expect("json")["type"],
+        "bad_request"
+    );
+    let broken = app
+        .client
+        .post(app.url("/api/v1/appointments"))
+        .bearer_auth(&token)
+        .header("Content-Type", "application/json")
+        .body("{\"branch\": ")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(broken.status(), 400);
 }
