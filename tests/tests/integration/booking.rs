@@ -568,23 +568,9 @@ fn set_appointment_date(app: &TestApp, reference: &str, date: chrono::NaiveDate)
     assert_eq!(updated, 1);
 }
 
-async fn book_one(app: &TestApp, n: u32, slot: &(chrono::NaiveDate, String)) -> (String, String) {
-    let token = app.token_for(&email(n));
-    let response = app
-        .post(
-            "/api/v1/appointments",
-            Some(&token),
-            &booking(BRANCH, SERVICE, slot.0, &slot.1, n),
-        )
-        .await;
-    assert_eq!(response.status(), 201);
-    let body: Value = response.json().await.expect("json");
-    (body["reference"].as_str().expect("ref").to_owned(), token)
-}
-
 async fn past_appointments_cannot_be_changed_and_become_no_shows(app: TestApp) {
     let slots = app.free_slots(BRANCH, SERVICE, 2).await;
-    let (reference, token) = book_one(&app, 11, &slots[0]).await;
+    let (reference, token) = app.book_applicant(BRANCH, SERVICE, 11, &slots[0]).await;
     set_appointment_date(
         &app,
         &reference,
@@ -628,7 +614,7 @@ async fn past_appointments_cannot_be_changed_and_become_no_shows(app: TestApp) {
 
 async fn a_cancelled_appointment_cannot_be_rescheduled(app: TestApp) {
     let slots = app.free_slots(BRANCH, SERVICE, 2).await;
-    let (reference, token) = book_one(&app, 12, &slots[0]).await;
+    let (reference, token) = app.book_applicant(BRANCH, SERVICE, 12, &slots[0]).await;
     let path = format!("/api/v1/appointments/{reference}");
     assert_eq!(
         app.post(&format!("{path}/cancel"), Some(&token), &json!({}))

@@ -169,21 +169,6 @@ async fn concurrent_reschedules_into_the_last_seat(app: TestApp) {
     assert_eq!(still_held, 19, "exactly one old seat was freed");
 }
 
-/// Books applicant `n` into `slot`; returns the reference and the token.
-async fn book(app: &TestApp, n: u32, slot: &(chrono::NaiveDate, String)) -> (String, String) {
-    let token = app.token_for(&email(n));
-    let response = app
-        .post(
-            "/api/v1/appointments",
-            Some(&token),
-            &booking(BRANCH, SERVICE, slot.0, &slot.1, n),
-        )
-        .await;
-    assert_eq!(response.status(), 201);
-    let body: Value = response.json().await.expect("json");
-    (body["reference"].as_str().expect("ref").to_owned(), token)
-}
-
 /// `slots.booked` agrees with the booked appointments in the slot.
 fn assert_consistent(app: &TestApp, slot: &(chrono::NaiveDate, String)) -> i32 {
     let booked = app.booked(BRANCH, SERVICE, slot.0, &slot.1);
@@ -201,7 +186,7 @@ fn assert_no_server_errors(counts: &BTreeMap<(u16, String), usize>) {
 
 async fn cancel_racing_reschedule_frees_exactly_one_seat(app: TestApp) {
     let slots = app.free_slots(BRANCH, SERVICE, 2).await;
-    let (reference, token) = book(&app, 1, &slots[0]).await;
+    let (reference, token) = app.book_applicant(BRANCH, SERVICE, 1, &slots[0]).await;
     let mut requests = Vec::new();
     for _ in 0..10 {
         requests.push((
@@ -233,8 +218,8 @@ async fn cancel_racing_reschedule_frees_exactly_one_seat(app: TestApp) {
 
 async fn crossing_reschedules_keep_every_count_exact(app: TestApp) {
     let slots = app.free_slots(BRANCH, SERVICE, 2).await;
-    let (a, token_a) = book(&app, 1, &slots[0]).await;
-    let (b, token_b) = book(&app, 2, &slots[1]).await;
+    let (a, token_a) = app.book_applicant(BRANCH, SERVICE, 1, &slots[0]).await;
+    let (b, token_b) = app.book_applicant(BRANCH, SERVICE, 2, &slots[1]).await;
     for round in 0..5 {
         // a and b swap slots, each request crossing the other.
         let (to_a, to_b) = if round % 2 == 0 {

@@ -305,6 +305,28 @@ impl TestApp {
         found
     }
 
+    /// Books applicant `n` (see [`booking`]) into `slot`, expecting success; returns the
+    /// reference and the applicant's token.
+    pub async fn book_applicant(
+        &self,
+        branch: &str,
+        service: &str,
+        n: u32,
+        slot: &(NaiveDate, String),
+    ) -> (String, String) {
+        let token = self.token_for(&email(n));
+        let body = booking(branch, service, slot.0, &slot.1, n);
+        let response = self.post("/api/v1/appointments", Some(&token), &body).await;
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        assert_eq!(status, 201, "{text}");
+        let body: Value = serde_json::from_str(&text).expect("json");
+        (
+            body["reference"].as_str().expect("reference").to_owned(),
+            token,
+        )
+    }
+
     /// Sets the seats per slot of a service at a branch (slots created afterwards use it).
     pub fn set_seats(&self, branch: &str, service: &str, seats: i32) {
         use temujanji_api::db::schema::branch_services::dsl;
