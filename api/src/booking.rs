@@ -127,16 +127,17 @@ fn check_slot(
     service: &str,
     date: NaiveDate,
     start: ClockTime,
-    today: NaiveDate,
     now: NaiveDateTime,
 ) -> Result<ValidSlot, ApiError> {
     let seats = catalog::seats(conn, &branch.code, service)?.ok_or(ApiError::ServiceNotOffered)?;
-    let window = BookingWindow::new(today, i64::from(branch.min_lead_days));
+    let local_now = clock::to_malaysia(now);
+    let window = BookingWindow::new(local_now.date(), i64::from(branch.min_lead_days));
+    let outside = || ApiError::OutsideBookingWindow {
+        from: window.first,
+        until: window.last,
+    };
     if !window.contains(date) {
-        return Err(ApiError::OutsideBookingWindow {
-            from: window.first,
-            until: window.last,
-        });
+        return Err(outside());
     }
     let schedule = catalog::load_schedule(conn, &branch, date, date)?;
     let day = schedule.day(date).map_err(ApiError::BranchClosed)?;
@@ -144,12 +145,9 @@ fn check_slot(
         .into_iter()
         .find(|s| s.start == start.time())
         .ok_or(ApiError::NoSuchSlot)?;
-    if date.and_time(time.start) <= clock::to_malaysia(now) {
+    if date.and_time(time.start) <= local_now {
         // Only reachable with no lead time: the slot has already started today.
-        return Err(ApiError::OutsideBookingWindow {
-            from: window.first,
-            until: window.last,
-        });
+        return Err(outside());
     }
     Ok(ValidSlot {
         branch,
@@ -402,7 +400,6 @@ pub fn book(
     request: &BookingRequest,
     requester: &Requester,
     idempotency: Option<&Idempotency>,
-    today: NaiveDate,
     now: NaiveDateTime,
 ) -> Result<StoredResponse, ApiError> {
     if request.applicant.email != requester.email {
@@ -416,17 +413,9 @@ pub fn book(
     }
     let branch = catalog::find_branch(conn, &request.branch)?.ok_or(ApiError::NotFound)?;
     let service = request.service.as_str();
-    catalog::find_service(conn, &request.service)?.ok_or(ApiError::NotFound)?;
-    let slot = check_slot(
-        conn,
-        branch,
-        service,
-        request.date,
-        request.start,
-        today,
-        now,
-    )?;
-    check_not_blocked(conn, request, today)?;
+    let service_info = catalog::find_service(conn, &request.service)?.ok_or(ApiError::NotFound)?;
+    let slot = check_slot(conn, branch, service, request.date, request.start, now)?;
+    check_not_blocked(conn, request, clock::to_malaysia(now).date())?;
 
     transact(conn, |conn| {
         if let Some(idem) = idempotency
@@ -449,7 +438,7 @@ pub fn book(
             None,
             Some(&row),
         )?;
-        let body = serde_json::to_string(&view(conn, row)?)
+        let body = serde_json::to_string(&view_of(row, &slot.branch, service_info.clone())?)
             .map_err(|e| ApiError::Internal(format!("cannot serialise the appointment: {e}")))?;
         let stored = StoredResponse { status: 201, body };
         if let Some(idem) = idempotency {
@@ -573,7 +562,6 @@ pub fn reschedule(
     reference: &Reference,
     target: &RescheduleTarget,
     requester: &Requester,
-    today: NaiveDate,
     now: NaiveDateTime,
 ) -> Result<wire::Appointment, ApiError> {
     let current = owned_row(conn, reference, requester)?;
@@ -585,7 +573,6 @@ pub fn reschedule(
         &current.service_code,
         target.date,
         target.start,
-        today,
         now,
     )?;
     transact(conn, |conn| {
@@ -663,12 +650,20 @@ fn stored<T, E>(what: &str, value: &str, parsed: Result<T, E>) -> Result<T, ApiE
 
 /// The wire form of a stored appointment.
 pub fn view(conn: &mut DbConnection, row: AppointmentRow) -> Result<wire::Appointment, ApiError> {
-    let branch_code = parse_branch_code(&row.branch_code)?;
-    let branch = catalog::find_branch(conn, &branch_code)?
+    let branch = catalog::find_branch(conn, &parse_branch_code(&row.branch_code)?)?
         .ok_or_else(|| ApiError::Internal("appointment of an unknown branch".into()))?;
-    let service_code = catalog::service_code(&row.service_code)?;
-    let service = catalog::find_service(conn, &service_code)?
+    let service = catalog::find_service(conn, &catalog::service_code(&row.service_code)?)?
         .ok_or_else(|| ApiError::Internal("appointment of an unknown service".into()))?;
+    view_of(row, &branch, service)
+}
+
+/// The wire form of a stored appointment, from its already loaded branch and service.
+fn view_of(
+    row: AppointmentRow,
+    branch: &BranchRow,
+    service: wire::Service,
+) -> Result<wire::Appointment, ApiError> {
+    let branch_code = branch.branch_code()?;
     let id_type = match row.id_type.as_str() {
         "mykad" => IdType::Mykad,
         _ => IdType::Passport,

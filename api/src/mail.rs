@@ -1,7 +1,7 @@
 //! Outgoing e-mail. The local transport writes every message as an RFC 5322 `.eml` file into
 //! the mail directory.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{FileTransport, Message, Transport};
@@ -15,7 +15,6 @@ pub const FROM: &str = "Temujanji Imigresen <no-reply@temujanji.imi.gov.my>";
 pub struct Mailer {
     transport: FileTransport,
     from: Mailbox,
-    dir: PathBuf,
 }
 
 impl Mailer {
@@ -29,12 +28,7 @@ impl Mailer {
         Ok(Mailer {
             transport: FileTransport::new(dir),
             from,
-            dir: dir.to_owned(),
         })
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     /// Sends the one-time code (flow step 2), in both languages.

@@ -79,6 +79,18 @@ impl Layout {
         self.y -= 1.5;
     }
 
+    /// Sets the colour of what follows.
+    fn fill(&mut self, r: f32, g: f32, b: f32) {
+        self.ops.push(Op::SetFillColor {
+            col: Color::Rgb(Rgb {
+                r,
+                g,
+                b,
+                icc_profile: None,
+            }),
+        });
+    }
+
     fn gap(&mut self, mm: f32) {
         self.y -= mm;
     }
@@ -137,14 +149,7 @@ fn ringgit(sen: i32) -> String {
 pub fn render(appointment: &Appointment) -> Vec<u8> {
     let a = appointment;
     let mut page = Layout::new();
-    page.ops.push(Op::SetFillColor {
-        col: Color::Rgb(Rgb {
-            r: 0.04,
-            g: 0.24,
-            b: 0.57,
-            icc_profile: None,
-        }),
-    });
+    page.fill(0.04, 0.24, 0.57);
     page.line(
         "JABATAN IMIGRESEN MALAYSIA",
         BuiltinFont::HelveticaBold,
@@ -155,14 +160,7 @@ pub fn render(appointment: &Appointment) -> Vec<u8> {
         BuiltinFont::HelveticaBold,
         18.0,
     );
-    page.ops.push(Op::SetFillColor {
-        col: Color::Rgb(Rgb {
-            r: 0.0,
-            g: 0.0,
-            b: 0.0,
-            icc_profile: None,
-        }),
-    });
+    page.fill(0.0, 0.0, 0.0);
     page.gap(2.0);
     page.rule();
 

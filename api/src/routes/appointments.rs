@@ -54,9 +54,9 @@ pub async fn create(
     };
     let request = form.parse()?;
     let requester = Requester { email };
-    let (today, now) = (clock::today(), clock::now_utc());
+    let now = clock::now_utc();
     let stored = with_conn(&state, move |conn, _| {
-        booking::book(conn, &request, &requester, idempotency.as_ref(), today, now)
+        booking::book(conn, &request, &requester, idempotency.as_ref(), now)
     })
     .await?;
     let status = actix_web::http::StatusCode::from_u16(stored.status)
@@ -177,9 +177,9 @@ pub async fn reschedule(
     let reference = reference(&path)?;
     let target = RescheduleTarget::parse(&form)?;
     let requester = Requester { email };
-    let (today, now) = (clock::today(), clock::now_utc());
+    let now = clock::now_utc();
     let appointment = with_conn(&state, move |conn, _| {
-        booking::reschedule(conn, &reference, &target, &requester, today, now)
+        booking::reschedule(conn, &reference, &target, &requester, now)
     })
     .await?;
     Ok(web::Json(appointment))
