@@ -2,9 +2,11 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_files::{Files, NamedFile};
-use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Compress, Logger, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use utoipa_actix_web::AppExt;
@@ -20,6 +22,9 @@ use crate::{db, seed};
 pub struct Application {
     address: SocketAddr,
     server: Server,
+    /// Kept so that the pool is closed here, after the workers are gone, not by whichever
+    /// worker thread happens to drop the last clone while the process exits.
+    state: web::Data<AppState>,
 }
 
 impl Application {
@@ -51,6 +56,7 @@ impl Application {
         });
         let openapi = routes::openapi();
         let static_dir = config.static_dir.clone();
+        let kept = state.clone();
 
         let server = HttpServer::new(move || {
             App::new()
@@ -75,15 +81,40 @@ impl Application {
         .listen(listener)
         .map_err(|e| format!("cannot serve on {address}: {e}"))?
         .run();
-        Ok(Application { address, server })
+        Ok(Application {
+            address,
+            server,
+            state: kept,
+        })
     }
 
     pub fn address(&self) -> SocketAddr {
         self.address
     }
 
+    /// A handle that stops the server (gracefully: requests in flight finish first).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped, then waits for the workers to release the shared state and closes
+    /// the database pool on this thread, so no connection is being opened or closed while the
+    /// process exits.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        let mut state = self.state.into_inner();
+        for _ in 0..200 {
+            match Arc::try_unwrap(state) {
+                Ok(state) => {
+                    drop(state);
+                    return result;
+                }
+                Err(shared) => state = shared,
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+        }
+        tracing::warn!("workers still held the database pool two seconds after stopping");
+        result
     }
 }
 

@@ -87,15 +87,24 @@ pub enum ConnectError {
     Query(#[from] DieselError),
 }
 
+/// Opens a PostgreSQL connection. Use this rather than `PgConnection::establish`.
+///
+/// libpq initialises OpenSSL without `OPENSSL_INIT_NO_ATEXIT`, so OpenSSL's exit handler can
+/// free its state while another thread still opens or closes a TLS connection: a SIGSEGV as
+/// the process exits (diesel-rs/diesel#3441). Initialising OpenSSL first with that flag, as
+/// rust-openssl does, keeps its state alive to the end. Only the first initialisation counts.
+pub fn establish_postgres(url: &str) -> ConnectionResult<diesel::PgConnection> {
+    openssl_sys::init();
+    diesel::PgConnection::establish(url)
+}
+
 impl ManageConnection for Manager {
     type Connection = DbConnection;
     type Error = ConnectError;
 
     fn connect(&self) -> Result<DbConnection, ConnectError> {
         match &self.url {
-            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgresql(
-                diesel::PgConnection::establish(url)?,
-            )),
+            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgresql(establish_postgres(url)?)),
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
                 // WAL lets readers run beside the single writer; busy_timeout makes writers

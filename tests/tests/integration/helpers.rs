@@ -7,7 +7,7 @@ use chrono::{NaiveDate, NaiveTime};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use temujanji_api::auth::token::TokenKeys;
-use temujanji_api::db::{DatabaseUrl, DbConnection, Manager};
+use temujanji_api::db::{DatabaseUrl, DbConnection, Manager, establish_postgres};
 use temujanji_api::{Application, Config};
 use temujanji_shared::email::EmailAddress;
 
@@ -55,7 +55,7 @@ impl TestDb {
             Backend::Postgres => {
                 let admin = postgres_admin_url();
                 let name = format!("temujanji_test_{:016x}", rand::random::<u64>());
-                let mut conn = PgConnection::establish(&admin).unwrap_or_else(|e| {
+                let mut conn = establish_postgres(&admin).unwrap_or_else(|e| {
                     panic!("PostgreSQL is required for the tests ({admin}): {e}. Start it, or run `cargo xtask test`.")
                 });
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
@@ -96,7 +96,7 @@ fn r2d2_connect(url: DatabaseUrl) -> DbConnection {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let TestDb::Postgres { name, .. } = self
-            && let Ok(mut conn) = PgConnection::establish(&postgres_admin_url())
+            && let Ok(mut conn) = establish_postgres(&postgres_admin_url())
         {
             let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .execute(&mut conn);
@@ -106,6 +106,7 @@ impl Drop for TestDb {
 
 pub struct TestApp {
     pub address: String,
+    server: Option<RunningServer>,
     pub client: reqwest::Client,
     pub mail_dir: PathBuf,
     pub keys: TokenKeys,
@@ -113,6 +114,23 @@ pub struct TestApp {
     pub db: TestDb,
     /// Holds the mail, data and SQLite files; removed when the app is dropped.
     pub _scratch: ScratchDir,
+}
+
+/// A server running in the test's runtime.
+pub struct RunningServer {
+    handle: actix_web::dev::ServerHandle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops the server and waits until it has closed its database pool, so that no worker
+    /// thread is still using a connection while the test process exits.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        if let Ok(Err(e)) = self.task.await {
+            panic!("the server failed: {e}");
+        }
+    }
 }
 
 pub fn config_for(db_url: &str, dir: &Path) -> Config {
@@ -150,9 +168,11 @@ impl TestApp {
         let mail_dir = config.mail_dir.clone();
         let app = Application::build(config).await.expect("server starts");
         let address = format!("http://{}", app.address());
-        tokio::spawn(app.run_until_stopped());
+        let handle = app.handle();
+        let task = tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
+            server: Some(RunningServer { handle, task }),
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(120))
                 .build()
@@ -162,6 +182,26 @@ impl TestApp {
             db,
             _scratch: dir,
         }
+    }
+
+    /// The harness for a server running elsewhere (another process) on `db`, keeping its
+    /// files in `scratch`.
+    pub fn of_running(address: String, db: TestDb, scratch: ScratchDir) -> TestApp {
+        TestApp {
+            address,
+            server: None,
+            client: reqwest::Client::new(),
+            mail_dir: scratch.0.join("outbox"),
+            keys: TokenKeys::new(JWT_SECRET.as_bytes()),
+            db,
+            _scratch: scratch,
+        }
+    }
+
+    /// Takes the means to stop the server, to be awaited once the test body is done (see
+    /// [`RunningServer::stop`]).
+    pub fn take_server(&mut self) -> RunningServer {
+        self.server.take().expect("the server is taken once")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -412,7 +452,10 @@ macro_rules! both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $name() {
-                    super::$name($crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await).await
+                    let mut app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await;
+                    let server = app.take_server();
+                    super::$name(app).await;
+                    server.stop().await;
                 }
             )*
         }
@@ -420,7 +463,10 @@ macro_rules! both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $name() {
-                    super::$name($crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await).await
+                    let mut app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await;
+                    let server = app.take_server();
+                    super::$name(app).await;
+                    server.stop().await;
                 }
             )*
         }

@@ -70,14 +70,7 @@ async fn two_processes_on_one_postgres_never_overbook() {
         (a.join().expect("instance a"), b.join().expect("instance b"))
     });
     // The harness talks to instance `a` and reads the shared database directly.
-    let app = TestApp {
-        address: a.address.clone(),
-        client: reqwest::Client::new(),
-        mail_dir: dir.0.join("outbox"),
-        keys: temujanji_api::auth::token::TokenKeys::new(JWT_SECRET.as_bytes()),
-        db,
-        _scratch: dir,
-    };
+    let app = TestApp::of_running(a.address.clone(), db, dir);
     let (branch, service) = ("KUL-DUTA", "passport_new");
     app.set_seats(branch, service, 5);
     let (date, start_time) = app.first_free_slot(branch, service).await;
