@@ -24,6 +24,7 @@ use crate::db::schema::{appointments, audit_events, blocks, slots};
 use crate::db::{DbConnection, is_retryable, is_unique_violation, savepoint, write_transaction};
 use crate::idempotency::{self, Claim, Idempotency, StoredResponse};
 use crate::problem::ApiError;
+use crate::qr_payload::QrKey;
 use crate::schedule::{BookingWindow, SlotTime};
 
 /// R4: applicants must be at the office this long before their slot.
@@ -400,6 +401,7 @@ pub fn book(
     request: &BookingRequest,
     requester: &Requester,
     idempotency: Option<&Idempotency>,
+    qr: &QrKey,
     now: NaiveDateTime,
 ) -> Result<StoredResponse, ApiError> {
     if request.applicant.email != requester.email {
@@ -438,7 +440,7 @@ pub fn book(
             None,
             Some(&row),
         )?;
-        let body = serde_json::to_string(&view_of(row, &slot.branch, service_info.clone())?)
+        let body = serde_json::to_string(&view_of(row, &slot.branch, service_info.clone(), qr)?)
             .map_err(|e| ApiError::Internal(format!("cannot serialise the appointment: {e}")))?;
         let stored = StoredResponse { status: 201, body };
         if let Some(idem) = idempotency {
@@ -511,9 +513,10 @@ pub fn get(
     conn: &mut DbConnection,
     reference: &Reference,
     requester: &Requester,
+    qr: &QrKey,
 ) -> Result<wire::Appointment, ApiError> {
     let row = owned_row(conn, reference, requester)?;
-    view(conn, row)
+    view(conn, row, qr)
 }
 
 /// Cancels a booked appointment and frees its seat at once.
@@ -521,6 +524,7 @@ pub fn cancel(
     conn: &mut DbConnection,
     reference: &Reference,
     requester: &Requester,
+    qr: &QrKey,
     now: NaiveDateTime,
 ) -> Result<wire::Appointment, ApiError> {
     transact(conn, |conn| {
@@ -551,7 +555,7 @@ pub fn cancel(
             Some(&before),
             Some(&after),
         )?;
-        view(conn, after)
+        view(conn, after, qr)
     })
 }
 
@@ -562,6 +566,7 @@ pub fn reschedule(
     reference: &Reference,
     target: &RescheduleTarget,
     requester: &Requester,
+    qr: &QrKey,
     now: NaiveDateTime,
 ) -> Result<wire::Appointment, ApiError> {
     let current = owned_row(conn, reference, requester)?;
@@ -589,7 +594,7 @@ pub fn reschedule(
             &slot,
         )?;
         if new_slot == before.slot_id {
-            return view(conn, before);
+            return view(conn, before, qr);
         }
         // Lock the appointment first: concurrent changes to it queue here.
         let moved = diesel::update(appointments::table)
@@ -627,7 +632,7 @@ pub fn reschedule(
             Some(&before),
             Some(&after),
         )?;
-        view(conn, after)
+        view(conn, after, qr)
     })
 }
 
@@ -649,12 +654,16 @@ fn stored<T, E>(what: &str, value: &str, parsed: Result<T, E>) -> Result<T, ApiE
 }
 
 /// The wire form of a stored appointment.
-pub fn view(conn: &mut DbConnection, row: AppointmentRow) -> Result<wire::Appointment, ApiError> {
+pub fn view(
+    conn: &mut DbConnection,
+    row: AppointmentRow,
+    qr: &QrKey,
+) -> Result<wire::Appointment, ApiError> {
     let branch = catalog::find_branch(conn, &parse_branch_code(&row.branch_code)?)?
         .ok_or_else(|| ApiError::Internal("appointment of an unknown branch".into()))?;
     let service = catalog::find_service(conn, &catalog::service_code(&row.service_code)?)?
         .ok_or_else(|| ApiError::Internal("appointment of an unknown service".into()))?;
-    view_of(row, &branch, service)
+    view_of(row, &branch, service, qr)
 }
 
 /// The wire form of a stored appointment, from its already loaded branch and service.
@@ -662,6 +671,7 @@ fn view_of(
     row: AppointmentRow,
     branch: &BranchRow,
     service: wire::Service,
+    qr: &QrKey,
 ) -> Result<wire::Appointment, ApiError> {
     let branch_code = branch.branch_code()?;
     let id_type = match row.id_type.as_str() {
@@ -700,12 +710,14 @@ fn view_of(
     let status = AppointmentStatus::parse(&row.status).ok_or_else(|| {
         ApiError::Internal(format!("stored status {:?} is not valid", row.status))
     })?;
+    let reference = stored(
+        "reference",
+        &row.reference,
+        Reference::parse(&row.reference),
+    )?;
     Ok(wire::Appointment {
-        reference: stored(
-            "reference",
-            &row.reference,
-            Reference::parse(&row.reference),
-        )?,
+        qr_payload: qr.payload(&reference),
+        reference,
         status,
         branch: AppointmentBranch {
             code: branch_code,

@@ -11,6 +11,7 @@ pub mod db;
 pub mod idempotency;
 pub mod mail;
 pub mod problem;
+pub mod qr_payload;
 pub mod routes;
 pub mod schedule;
 pub mod seed;

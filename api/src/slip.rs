@@ -2,20 +2,26 @@
 //!
 //! It carries what the counter needs (R4, R6, R9): reference, applicant with a masked identity
 //! number, branch and address, service, date and time, the arrive-early notice, documents to
-//! bring, fee and the card-only payment note. Text uses the PDF standard Helvetica faces
+//! bring, fee and the card-only payment note, and the QR code that staff scan at the counter
+//! (see [`crate::qr_payload`]). Text uses the PDF standard Helvetica faces
 //! (WinAnsi); a character outside it prints as `?`.
 
 use printpdf::{
-    BuiltinFont, Color, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt,
-    Rgb, TextItem,
+    BuiltinFont, Color, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
+    Point, Pt, Rect, Rgb, TextItem,
 };
+use qrcode::{Color as QrColor, EcLevel, QrCode};
 use temujanji_shared::wire::{Appointment, Bilingual};
 
 use crate::booking::ARRIVE_EARLY_MINUTES;
+use crate::problem::ApiError;
 
 const PAGE_WIDTH_MM: f32 = 210.0;
 const PAGE_HEIGHT_MM: f32 = 297.0;
 const MARGIN_MM: f32 = 20.0;
+/// Side of the QR code: about 1.2 mm a module for the 29 modules of the payload, easy to scan
+/// from paper or a phone screen.
+const QR_SIZE_MM: f32 = 36.0;
 /// Characters per line of 10 pt Helvetica across the text width (a conservative average).
 const WRAP_AT: usize = 92;
 
@@ -91,6 +97,44 @@ impl Layout {
         });
     }
 
+    /// Draws `payload` as a QR code in the top right corner of the current block, its top
+    /// level with the current line's capitals, and returns the y of its bottom edge. Each run
+    /// of dark modules in a row is one filled rectangle; the page's white is the quiet zone.
+    fn qr(&mut self, payload: &str) -> Result<f32, ApiError> {
+        let code = QrCode::with_error_correction_level(payload, EcLevel::M)
+            .map_err(|e| ApiError::Internal(format!("cannot encode the slip's QR code: {e}")))?;
+        let width = code.width();
+        let module = QR_SIZE_MM / width as f32;
+        let left = PAGE_WIDTH_MM - MARGIN_MM - QR_SIZE_MM;
+        let top = self.y + 4.0;
+        let dark = code.to_colors();
+        for (row, modules) in dark.chunks(width).enumerate() {
+            let mut column = 0;
+            while column < width {
+                if modules[column] != QrColor::Dark {
+                    column += 1;
+                    continue;
+                }
+                let run = modules[column..]
+                    .iter()
+                    .take_while(|&&m| m == QrColor::Dark)
+                    .count();
+                self.ops.push(Op::DrawRectangle {
+                    rectangle: Rect {
+                        x: Mm(left + column as f32 * module).into(),
+                        y: Mm(top - (row + 1) as f32 * module).into(),
+                        width: Mm(run as f32 * module).into(),
+                        height: Mm(module).into(),
+                        mode: Some(PaintMode::Fill),
+                        winding_order: None,
+                    },
+                });
+                column += run;
+            }
+        }
+        Ok(top - QR_SIZE_MM)
+    }
+
     fn gap(&mut self, mm: f32) {
         self.y -= mm;
     }
@@ -145,8 +189,14 @@ fn ringgit(sen: i32) -> String {
     format!("RM{}.{:02}", sen / 100, sen % 100)
 }
 
+/// R9, printed on every slip whatever the service's fee note says.
+const PAYMENT_ONLY_BY_CARD: [&str; 2] = [
+    "Bayaran hanya dengan kad ATM/debit atau kredit (e-bayaran); tunai tidak diterima.",
+    "Payment by ATM/debit or credit card (e-payment) only; no cash.",
+];
+
 /// The slip of `appointment` as PDF bytes.
-pub fn render(appointment: &Appointment) -> Vec<u8> {
+pub fn render(appointment: &Appointment) -> Result<Vec<u8>, ApiError> {
     let a = appointment;
     let mut page = Layout::new();
     page.fill(0.04, 0.24, 0.57);
@@ -164,14 +214,51 @@ pub fn render(appointment: &Appointment) -> Vec<u8> {
     page.gap(2.0);
     page.rule();
 
+    // What the counter checks first, beside the QR code it scans.
+    let qr_bottom = page.qr(&a.qr_payload)?;
     page.field(
         &label("No. rujukan", "Reference"),
         &[a.reference.to_string()],
     );
     page.field(
-        &label("Status", "Status"),
-        &[a.status.code().replace('_', " ")],
+        &label("Tarikh & masa", "Date & time"),
+        &[format!(
+            "{}, {}-{}",
+            a.date.format("%d/%m/%Y (%a)"),
+            a.start,
+            a.end
+        )],
     );
+    page.field(
+        &label("Hadir sebelum", "Arrive by"),
+        &[a.arrive_by.to_string()],
+    );
+    page.gap(1.0);
+    page.line(
+        &format!(
+            "Sila hadir sebelum {} ({ARRIVE_EARLY_MINUTES} minit awal).",
+            a.arrive_by
+        ),
+        BuiltinFont::HelveticaBold,
+        10.0,
+    );
+    page.line(
+        &format!(
+            "Arrive by {} ({ARRIVE_EARLY_MINUTES} minutes early).",
+            a.arrive_by
+        ),
+        BuiltinFont::HelveticaBold,
+        10.0,
+    );
+    page.gap(1.0);
+    page.line(
+        "Tunjukkan kod QR ini di kaunter. / Show this QR code at the counter.",
+        BuiltinFont::Helvetica,
+        9.0,
+    );
+    page.y = page.y.min(qr_bottom) - 2.0;
+    page.rule();
+
     page.field(
         &label("Nama", "Name"),
         std::slice::from_ref(&a.applicant.name),
@@ -199,20 +286,8 @@ pub fn render(appointment: &Appointment) -> Vec<u8> {
     branch_lines.push(format!("Tel: {}", a.branch.phone));
     page.field(&label("Cawangan", "Branch"), &branch_lines);
     page.field(
-        &label("Tarikh & masa", "Date & time"),
-        &[format!(
-            "{}, {}-{}",
-            a.date.format("%d/%m/%Y (%a)"),
-            a.start,
-            a.end
-        )],
-    );
-    page.field(
-        &label("Hadir sebelum", "Arrive by"),
-        &[format!(
-            "{} ({ARRIVE_EARLY_MINUTES} minit awal / minutes early)",
-            a.arrive_by
-        )],
+        &label("Status", "Status"),
+        &[a.status.code().replace('_', " ")],
     );
     page.rule();
 
@@ -240,6 +315,10 @@ pub fn render(appointment: &Appointment) -> Vec<u8> {
     page.gap(1.0);
     page.paragraph(&a.service.fee_note.ms, BuiltinFont::Helvetica, 9.5);
     page.paragraph(&a.service.fee_note.en, BuiltinFont::HelveticaOblique, 9.5);
+    page.gap(1.0);
+    for line in PAYMENT_ONLY_BY_CARD {
+        page.paragraph(line, BuiltinFont::HelveticaBold, 9.5);
+    }
     page.rule();
 
     for notice in [
@@ -257,13 +336,13 @@ pub fn render(appointment: &Appointment) -> Vec<u8> {
     }
 
     let mut document = PdfDocument::new(&format!("Slip Temujanji {}", a.reference));
-    document
+    Ok(document
         .with_pages(vec![PdfPage::new(
             Mm(PAGE_WIDTH_MM),
             Mm(PAGE_HEIGHT_MM),
             page.ops,
         )])
-        .save(&PdfSaveOptions::default(), &mut Vec::new())
+        .save(&PdfSaveOptions::default(), &mut Vec::new()))
 }
 
 #[cfg(test)]

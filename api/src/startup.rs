@@ -53,6 +53,7 @@ impl Application {
             pool,
             mailer,
             code_key: crate::auth::codes::code_key(&config.jwt_secret),
+            qr_key: crate::qr_payload::QrKey::derive(&config.jwt_secret),
         });
         let openapi = routes::openapi();
         let static_dir = config.static_dir.clone();

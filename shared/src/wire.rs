@@ -260,6 +260,12 @@ pub struct Appointment {
     /// R4: be at the office 30 minutes before `start`.
     pub arrive_by: ClockTime,
     pub applicant: ApplicantView,
+    /// The text of the slip's QR code, scanned at the counter to check in:
+    /// `TMJ1:<reference>:<32 upper-case hex digits>`, e.g.
+    /// `TMJ1:ABCDE-FGH23:0123456789ABCDEF0123456789ABCDEF`. The digits are a server-keyed
+    /// HMAC of the reference, so only the server can issue or verify a payload. Encode it
+    /// unchanged: every character is in the QR alphanumeric set.
+    pub qr_payload: String,
     /// RFC 3339, UTC.
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -21,10 +21,7 @@ pub const MAX_CODES_PER_HOUR: i64 = 10;
 /// The key that codes are hashed with: derived from the server secret, so that it differs
 /// from the token-signing key.
 pub fn code_key(secret: &[u8]) -> Vec<u8> {
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts keys of any length");
-    mac.update(b"temujanji one-time e-mail codes v1");
-    mac.finalize().into_bytes().to_vec()
+    super::derive_key(secret, b"temujanji one-time e-mail codes v1")
 }
 
 fn code_hash(key: &[u8], email: &EmailAddress, code: &OneTimeCode) -> Result<String, ApiError> {

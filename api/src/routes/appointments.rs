@@ -55,8 +55,15 @@ pub async fn create(
     let request = form.parse()?;
     let requester = Requester { email };
     let now = clock::now_utc();
-    let stored = with_conn(&state, move |conn, _| {
-        booking::book(conn, &request, &requester, idempotency.as_ref(), now)
+    let stored = with_conn(&state, move |conn, state| {
+        booking::book(
+            conn,
+            &request,
+            &requester,
+            idempotency.as_ref(),
+            &state.qr_key,
+            now,
+        )
     })
     .await?;
     let status = actix_web::http::StatusCode::from_u16(stored.status)
@@ -85,8 +92,8 @@ pub async fn get(
 ) -> Result<web::Json<Appointment>, ApiError> {
     let reference = reference(&path)?;
     let requester = Requester { email };
-    let appointment = with_conn(&state, move |conn, _| {
-        booking::get(conn, &reference, &requester)
+    let appointment = with_conn(&state, move |conn, state| {
+        booking::get(conn, &reference, &requester, &state.qr_key)
     })
     .await?;
     Ok(web::Json(appointment))
@@ -112,11 +119,11 @@ pub async fn slip(
     let reference = reference(&path)?;
     let filename = format!("inline; filename=\"temujanji-{reference}.pdf\"");
     let requester = Requester { email };
-    let appointment = with_conn(&state, move |conn, _| {
-        booking::get(conn, &reference, &requester)
+    let appointment = with_conn(&state, move |conn, state| {
+        booking::get(conn, &reference, &requester, &state.qr_key)
     })
     .await?;
-    let pdf = web::block(move || crate::slip::render(&appointment)).await?;
+    let pdf = web::block(move || crate::slip::render(&appointment)).await??;
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
@@ -145,8 +152,8 @@ pub async fn cancel(
     let reference = reference(&path)?;
     let requester = Requester { email };
     let now = clock::now_utc();
-    let appointment = with_conn(&state, move |conn, _| {
-        booking::cancel(conn, &reference, &requester, now)
+    let appointment = with_conn(&state, move |conn, state| {
+        booking::cancel(conn, &reference, &requester, &state.qr_key, now)
     })
     .await?;
     Ok(web::Json(appointment))
@@ -178,8 +185,8 @@ pub async fn reschedule(
     let target = RescheduleTarget::parse(&form)?;
     let requester = Requester { email };
     let now = clock::now_utc();
-    let appointment = with_conn(&state, move |conn, _| {
-        booking::reschedule(conn, &reference, &target, &requester, now)
+    let appointment = with_conn(&state, move |conn, state| {
+        booking::reschedule(conn, &reference, &target, &requester, &state.qr_key, now)
     })
     .await?;
     Ok(web::Json(appointment))

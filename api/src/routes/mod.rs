@@ -22,6 +22,8 @@ pub struct AppState {
     pub mailer: crate::mail::Mailer,
     /// Key of the one-time code hashes (see `auth::codes::code_key`).
     pub code_key: Vec<u8>,
+    /// Key of the slips' QR payloads (see `qr_payload`).
+    pub qr_key: crate::qr_payload::QrKey,
 }
 
 /// Runs blocking database work on actix's blocking thread pool.

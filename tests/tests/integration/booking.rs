@@ -2,7 +2,7 @@ use chrono::TimeDelta;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, booking, both_backends, email};
+use crate::helpers::{JWT_SECRET, TestApp, booking, both_backends, email, qr_codes_in};
 
 both_backends!(
     an_applicant_books_with_a_verified_email,
@@ -46,6 +46,17 @@ async fn an_applicant_books_with_a_verified_email(app: TestApp) {
         "{reference}"
     );
     assert_eq!(body["status"], "booked");
+    let qr = body["qr_payload"].as_str().expect("qr_payload");
+    let tag = qr
+        .strip_prefix(&format!("TMJ1:{reference}:"))
+        .expect("TMJ1:<reference>:<tag>");
+    assert!(
+        tag.len() == 32
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()),
+        "{qr}"
+    );
     assert_eq!(body["branch"]["code"], BRANCH);
     assert_eq!(body["start"], start.as_str());
     assert_eq!(body["applicant"]["id_number_masked"], "******-**-0007");
@@ -523,12 +534,13 @@ async fn the_slip_is_a_pdf_for_its_owner(app: TestApp) {
     let pdf = lopdf::Document::load_mem(&bytes).expect("a readable PDF");
     assert_eq!(pdf.get_pages().len(), 1, "one A4 page");
     let text = pdf.extract_text(&[1]).expect("text");
+    let arrive_by = body["arrive_by"].as_str().expect("arrive by");
     for expected in [
         reference,
         "Siti Nur'aini binti Ahmad",
         "******-**-0008",
         body["branch"]["name"].as_str().expect("branch"),
-        body["arrive_by"].as_str().expect("arrive by"),
+        arrive_by,
         "Documents to bring",
         "RM",
     ] {
@@ -540,6 +552,24 @@ async fn the_slip_is_a_pdf_for_its_owner(app: TestApp) {
     assert!(
         !text.contains("900101100008"),
         "the identity number is masked"
+    );
+    for expected in [
+        format!("Arrive by {arrive_by} (30 minutes early)"),
+        format!("Sila hadir sebelum {arrive_by} (30 minit awal)"),
+        "card (e-payment) only; no cash".to_owned(),
+    ] {
+        assert!(
+            text.contains(&expected),
+            "{expected:?} missing from the slip: {text}"
+        );
+    }
+    // The QR code staff scan: decoded from the drawn modules, it is the signed payload.
+    let payload = body["qr_payload"].as_str().expect("qr_payload");
+    assert_eq!(qr_codes_in(&bytes), vec![payload.to_owned()]);
+    let key = temujanji_api::qr_payload::QrKey::derive(JWT_SECRET.as_bytes());
+    assert_eq!(
+        key.verify(payload).map(|r| r.to_string()).as_deref(),
+        Some(reference)
     );
     std::fs::create_dir_all(concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -473,3 +473,57 @@ macro_rules! both_backends {
     };
 }
 pub(crate) use both_backends;
+
+/// The texts of the QR codes drawn on page 1 of `pdf`, decoded by an independent reader
+/// (`rqrr`) from the page's filled rectangles, rasterised at 8 pixels a module.
+pub fn qr_codes_in(pdf: &[u8]) -> Vec<String> {
+    let document = lopdf::Document::load_mem(pdf).expect("a readable PDF");
+    let page = *document.get_pages().get(&1).expect("page 1");
+    let content = document.get_page_content(page);
+    let content = lopdf::content::Content::decode(&content).expect("content stream");
+    let number = |o: &lopdf::Object| o.as_float().expect("a number");
+    let (mut path, mut filled) = (Vec::new(), Vec::new());
+    for op in &content.operations {
+        match op.operator.as_str() {
+            "re" => path.push([
+                number(&op.operands[0]),
+                number(&op.operands[1]),
+                number(&op.operands[2]),
+                number(&op.operands[3]),
+            ]),
+            "f" | "f*" | "F" | "B" | "B*" => filled.append(&mut path),
+            "n" | "S" | "s" => path.clear(),
+            _ => {}
+        }
+    }
+    if filled.is_empty() {
+        return Vec::new();
+    }
+    let module = filled.iter().map(|r| r[3]).fold(f32::MAX, f32::min);
+    let left = filled.iter().map(|r| r[0]).fold(f32::MAX, f32::min);
+    let top = filled.iter().map(|r| r[1] + r[3]).fold(f32::MIN, f32::max);
+    let (scale, quiet) = (8.0 / module, 32usize);
+    let cells = filled
+        .iter()
+        .map(|r| {
+            let px = |v: f32| (v * scale).round() as usize;
+            let (x, y) = (px(r[0] - left) + quiet, px(top - r[1] - r[3]) + quiet);
+            (x, y, x + px(r[2]), y + px(r[3]))
+        })
+        .collect::<Vec<_>>();
+    let width = cells.iter().map(|c| c.2).max().unwrap_or(0) + quiet;
+    let height = cells.iter().map(|c| c.3).max().unwrap_or(0) + quiet;
+    let mut pixels = vec![255u8; width * height];
+    for (x0, y0, x1, y1) in cells {
+        for y in y0..y1 {
+            pixels[y * width + x0..y * width + x1].fill(0);
+        }
+    }
+    let mut image =
+        rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| pixels[y * width + x]);
+    image
+        .detect_grids()
+        .iter()
+        .map(|grid| grid.decode().expect("a readable QR code").1)
+        .collect()
+}
