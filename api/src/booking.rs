@@ -5,7 +5,8 @@
 //!   capacity`, and `CHECK (booked <= capacity)` backs it up, so a slot is never overbooked;
 //! - the partial unique index `appointments_one_active_per_identity` allows one active
 //!   appointment per identity per service;
-//! - every change is one transaction: a failure leaves no seat taken and nothing half-written.
+//! - every change is one transaction: a failure leaves no seat taken and nothing half-written;
+//!   the e-mail reporting a change (R7) is written to the outbox in that transaction.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use diesel::prelude::*;
@@ -23,6 +24,8 @@ use crate::clock;
 use crate::db::schema::{appointments, audit_events, blocks, slots};
 use crate::db::{DbConnection, is_retryable, is_unique_violation, savepoint, write_transaction};
 use crate::idempotency::{self, Claim, Idempotency, StoredResponse};
+use crate::mail::{Letters, Notice};
+use crate::outbox;
 use crate::problem::ApiError;
 use crate::qr_payload::QrKey;
 use crate::schedule::{BookingWindow, SlotTime};
@@ -402,6 +405,7 @@ pub fn book(
     requester: &Requester,
     idempotency: Option<&Idempotency>,
     qr: &QrKey,
+    letters: &Letters,
     now: NaiveDateTime,
 ) -> Result<StoredResponse, ApiError> {
     if request.applicant.email != requester.email {
@@ -440,7 +444,10 @@ pub fn book(
             None,
             Some(&row),
         )?;
-        let body = serde_json::to_string(&view_of(row, &slot.branch, service_info.clone(), qr)?)
+        let appointment = view_of(row, &slot.branch, service_info.clone(), qr)?;
+        let confirmation = letters.appointment(Notice::Confirmation, &appointment)?;
+        outbox::enqueue(conn, &confirmation, now)?;
+        let body = serde_json::to_string(&appointment)
             .map_err(|e| ApiError::Internal(format!("cannot serialise the appointment: {e}")))?;
         let stored = StoredResponse { status: 201, body };
         if let Some(idem) = idempotency {
@@ -525,6 +532,7 @@ pub fn cancel(
     reference: &Reference,
     requester: &Requester,
     qr: &QrKey,
+    letters: &Letters,
     now: NaiveDateTime,
 ) -> Result<wire::Appointment, ApiError> {
     transact(conn, |conn| {
@@ -555,7 +563,7 @@ pub fn cancel(
             Some(&before),
             Some(&after),
         )?;
-        view(conn, after, qr)
+        report(conn, after, Notice::Cancellation, qr, letters, now)
     })
 }
 
@@ -567,6 +575,7 @@ pub fn reschedule(
     target: &RescheduleTarget,
     requester: &Requester,
     qr: &QrKey,
+    letters: &Letters,
     now: NaiveDateTime,
 ) -> Result<wire::Appointment, ApiError> {
     let current = owned_row(conn, reference, requester)?;
@@ -632,8 +641,24 @@ pub fn reschedule(
             Some(&before),
             Some(&after),
         )?;
-        view(conn, after, qr)
+        report(conn, after, Notice::Change, qr, letters, now)
     })
+}
+
+/// The changed appointment's view, its e-mail queued and any pending reminder (for the old
+/// time) withdrawn, in the change's transaction.
+fn report(
+    conn: &mut DbConnection,
+    row: AppointmentRow,
+    notice: Notice,
+    qr: &QrKey,
+    letters: &Letters,
+    now: NaiveDateTime,
+) -> Result<wire::Appointment, ApiError> {
+    outbox::discard_reminders(conn, &row.reference, now)?;
+    let appointment = view(conn, row, qr)?;
+    outbox::enqueue(conn, &letters.appointment(notice, &appointment)?, now)?;
+    Ok(appointment)
 }
 
 fn status_of(conn: &mut DbConnection, id: i64) -> Result<&'static str, ApiError> {

@@ -19,3 +19,8 @@ pub fn to_malaysia(utc: NaiveDateTime) -> NaiveDateTime {
 pub fn now_utc() -> NaiveDateTime {
     Utc::now().naive_utc()
 }
+
+/// Malaysian wall-clock time (a slot's date and start) as the UTC timestamp it happens at.
+pub fn from_malaysia(local: NaiveDateTime) -> NaiveDateTime {
+    local - TimeDelta::hours(OFFSET_HOURS)
+}

@@ -3,8 +3,10 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::db::DatabaseUrl;
+use crate::outbox;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/temujanji.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -16,8 +18,16 @@ pub const DEFAULT_STATIC_DIR: &str = "dist";
 pub struct Config {
     pub database: DatabaseUrl,
     pub bind: SocketAddr,
-    /// Where the local mail transport writes `.eml` files.
+    /// Where the local mail transport writes `.eml` files (when no SMTP server is set).
     pub mail_dir: PathBuf,
+    /// `smtp://host:port` or `smtps://…` (lettre's connection URL): send through this SMTP
+    /// server instead of writing files.
+    pub smtp_url: Option<String>,
+    /// Base of the links in e-mails, e.g. `https://temujanji.imi.gov.my`; by default the
+    /// address the server listens on.
+    pub public_url: Option<String>,
+    /// Retry and polling of the outbox worker.
+    pub outbox: outbox::Settings,
     /// Holds the generated JWT secret when none is configured.
     pub data_dir: PathBuf,
     /// The built SPA (index.html, wasm, js).
@@ -44,6 +54,13 @@ impl Config {
                 .filter(|v| !v.trim().is_empty())
                 .unwrap_or_else(|| default.to_owned())
         };
+        let positive = |key: &str, default: &str| -> Result<u32, ConfigError> {
+            get(key, default)
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ConfigError(format!("{key} must be a positive integer")))
+        };
         let database =
             DatabaseUrl::parse(&get("DATABASE_URL", DEFAULT_DATABASE_URL)).map_err(ConfigError)?;
         let bind_raw = get("TEMUJANJI_BIND", DEFAULT_BIND);
@@ -62,17 +79,38 @@ impl Config {
             Some(secret) => secret.into_bytes(),
             None => load_or_create_secret(&data_dir)?,
         };
-        let db_pool_size = get("TEMUJANJI_DB_POOL_SIZE", "16")
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| {
-                ConfigError("TEMUJANJI_DB_POOL_SIZE must be a positive integer".into())
-            })?;
+        let db_pool_size = positive("TEMUJANJI_DB_POOL_SIZE", "16")?;
+        let smtp_url = lookup("TEMUJANJI_SMTP_URL").filter(|v| !v.trim().is_empty());
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(ConfigError(
+                "TEMUJANJI_SMTP_URL must start with smtp:// or smtps://".into(),
+            ));
+        }
+        let public_url = lookup("TEMUJANJI_PUBLIC_URL")
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| v.trim().trim_end_matches('/').to_owned());
+        if let Some(url) = &public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError(
+                "TEMUJANJI_PUBLIC_URL must start with http:// or https://".into(),
+            ));
+        }
+        let outbox = outbox::Settings {
+            poll: Duration::from_secs(positive("TEMUJANJI_MAIL_POLL_SECONDS", "5")?.into()),
+            retry_base: Duration::from_secs(positive("TEMUJANJI_MAIL_RETRY_SECONDS", "30")?.into()),
+            max_attempts: positive("TEMUJANJI_MAIL_MAX_ATTEMPTS", "10")?,
+            ..outbox::Settings::default()
+        };
         Ok(Config {
             database,
             bind,
             mail_dir: PathBuf::from(get("TEMUJANJI_MAIL_DIR", DEFAULT_MAIL_DIR)),
+            smtp_url,
+            public_url,
+            outbox,
             static_dir: PathBuf::from(get("TEMUJANJI_STATIC_DIR", DEFAULT_STATIC_DIR)),
             data_dir,
             jwt_secret,
@@ -143,6 +181,29 @@ mod tests {
         );
         assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(config.mail_dir, PathBuf::from("data/outbox"));
+        assert_eq!(config.smtp_url, None);
+        assert_eq!(config.outbox, outbox::Settings::default());
+    }
+
+    #[test]
+    fn mail_settings_are_read() {
+        let config = config(&[
+            SECRET,
+            ("TEMUJANJI_SMTP_URL", "smtp://127.0.0.1:2525"),
+            ("TEMUJANJI_PUBLIC_URL", "https://temujanji.example/"),
+            ("TEMUJANJI_MAIL_RETRY_SECONDS", "2"),
+            ("TEMUJANJI_MAIL_POLL_SECONDS", "1"),
+            ("TEMUJANJI_MAIL_MAX_ATTEMPTS", "3"),
+        ])
+        .expect("valid");
+        assert_eq!(config.smtp_url.as_deref(), Some("smtp://127.0.0.1:2525"));
+        assert_eq!(
+            config.public_url.as_deref(),
+            Some("https://temujanji.example")
+        );
+        assert_eq!(config.outbox.retry_base, Duration::from_secs(2));
+        assert_eq!(config.outbox.poll, Duration::from_secs(1));
+        assert_eq!(config.outbox.max_attempts, 3);
     }
 
     #[test]
@@ -172,6 +233,18 @@ mod tests {
             (
                 vec![SECRET, ("TEMUJANJI_DB_POOL_SIZE", "0")],
                 "TEMUJANJI_DB_POOL_SIZE",
+            ),
+            (
+                vec![SECRET, ("TEMUJANJI_SMTP_URL", "mail.example:25")],
+                "TEMUJANJI_SMTP_URL",
+            ),
+            (
+                vec![SECRET, ("TEMUJANJI_PUBLIC_URL", "temujanji.example")],
+                "TEMUJANJI_PUBLIC_URL",
+            ),
+            (
+                vec![SECRET, ("TEMUJANJI_MAIL_MAX_ATTEMPTS", "x")],
+                "TEMUJANJI_MAIL_MAX_ATTEMPTS",
             ),
         ] {
             let message = config(&pairs).expect_err("invalid").to_string();

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod idempotency;
 pub mod mail;
+pub mod outbox;
 pub mod problem;
 pub mod qr_payload;
 pub mod routes;

@@ -11,7 +11,7 @@ use printpdf::{
     Point, Pt, Rect, Rgb, TextItem,
 };
 use qrcode::{Color as QrColor, EcLevel, QrCode};
-use temujanji_shared::wire::{Appointment, Bilingual};
+use temujanji_shared::wire::{Appointment, AppointmentBranch, Bilingual};
 
 use crate::booking::ARRIVE_EARLY_MINUTES;
 use crate::problem::ApiError;
@@ -185,12 +185,29 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-fn ringgit(sen: i32) -> String {
+/// The branch's name and address, one line each, and its phone number if `phone`.
+pub(crate) fn branch_lines(branch: &AppointmentBranch, phone: bool) -> Vec<String> {
+    let address = &branch.address;
+    let mut lines = vec![branch.name.clone(), address.line1.to_string()];
+    lines.extend(address.line2.as_ref().map(ToString::to_string));
+    lines.push(format!(
+        "{} {}, {}",
+        address.postcode,
+        address.city,
+        address.state.name()
+    ));
+    if phone {
+        lines.push(format!("Tel: {}", branch.phone));
+    }
+    lines
+}
+
+pub(crate) fn ringgit(sen: i32) -> String {
     format!("RM{}.{:02}", sen / 100, sen % 100)
 }
 
-/// R9, printed on every slip whatever the service's fee note says.
-const PAYMENT_ONLY_BY_CARD: [&str; 2] = [
+/// R9, printed on every slip and e-mail whatever the service's fee note says (BM, EN).
+pub(crate) const PAYMENT_ONLY_BY_CARD: [&str; 2] = [
     "Bayaran hanya dengan kad ATM/debit atau kredit (e-bayaran); tunai tidak diterima.",
     "Payment by ATM/debit or credit card (e-payment) only; no cash.",
 ];
@@ -274,17 +291,7 @@ pub fn render(appointment: &Appointment) -> Result<Vec<u8>, ApiError> {
         &label("Perkhidmatan", "Service"),
         &[a.service.name.ms.clone(), a.service.name.en.clone()],
     );
-    let address = &a.branch.address;
-    let mut branch_lines = vec![a.branch.name.clone(), address.line1.to_string()];
-    branch_lines.extend(address.line2.as_ref().map(ToString::to_string));
-    branch_lines.push(format!(
-        "{} {}, {}",
-        address.postcode,
-        address.city,
-        address.state.name()
-    ));
-    branch_lines.push(format!("Tel: {}", a.branch.phone));
-    page.field(&label("Cawangan", "Branch"), &branch_lines);
+    page.field(&label("Cawangan", "Branch"), &branch_lines(&a.branch, true));
     page.field(
         &label("Status", "Status"),
         &[a.status.code().replace('_', " ")],

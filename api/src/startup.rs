@@ -1,4 +1,5 @@
-//! Builds the server from a [`Config`]: pool, migrations, seed, routes, spec, static SPA.
+//! Builds the server from a [`Config`]: pool, migrations, seed, routes, spec, static SPA, and
+//! the outbox worker that runs beside it.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -14,7 +15,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::token::TokenKeys;
 use crate::config::Config;
-use crate::mail::Mailer;
+use crate::mail::Letters;
+use crate::mail::transport::Transport;
+use crate::outbox::worker::Worker;
 use crate::problem;
 use crate::routes::{self, AppState};
 use crate::{db, seed};
@@ -25,6 +28,8 @@ pub struct Application {
     /// Kept so that the pool is closed here, after the workers are gone, not by whichever
     /// worker thread happens to drop the last clone while the process exits.
     state: web::Data<AppState>,
+    /// Sends the e-mail in the outbox while the server runs.
+    worker: Worker,
 }
 
 impl Application {
@@ -42,19 +47,25 @@ impl Application {
         .await
         .map_err(|e| format!("database set-up did not finish: {e}"))??;
 
-        let mailer = Mailer::to_directory(&config.mail_dir)?;
+        let transport = Transport::new(config.smtp_url.as_deref(), &config.mail_dir)?;
         let listener = TcpListener::bind(config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         let address = listener
             .local_addr()
             .map_err(|e| format!("no local address: {e}"))?;
         let keys = web::Data::new(TokenKeys::new(&config.jwt_secret));
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"));
         let state = web::Data::new(AppState {
             pool,
-            mailer,
             code_key: crate::auth::codes::code_key(&config.jwt_secret),
             qr_key: crate::qr_payload::QrKey::derive(&config.jwt_secret),
+            letters: Letters::new(&public_url)?,
+            outbox_wake: tokio::sync::Notify::new(),
         });
+        let worker = Worker::new(state.clone(), transport, config.outbox);
         let openapi = routes::openapi();
         let static_dir = config.static_dir.clone();
         let kept = state.clone();
@@ -86,6 +97,7 @@ impl Application {
             address,
             server,
             state: kept,
+            worker,
         })
     }
 
@@ -98,11 +110,18 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped, then waits for the workers to release the shared state and closes
-    /// the database pool on this thread, so no connection is being opened or closed while the
-    /// process exits.
+    /// Serves, with the outbox worker beside the server, until stopped; then stops the worker,
+    /// waits for the workers to release the shared state and closes the database pool on this
+    /// thread, so no connection is being opened or closed while the process exits.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let result = self.server.await;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let server = async {
+            let result = self.server.await;
+            // Nobody listening means the worker has already returned.
+            let _ = stop.send(true);
+            result
+        };
+        let (result, ()) = tokio::join!(server, self.worker.run(stopped));
         let mut state = self.state.into_inner();
         for _ in 0..200 {
             match Arc::try_unwrap(state) {

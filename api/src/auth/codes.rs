@@ -1,5 +1,10 @@
 //! One-time e-mail codes: 6 digits, single use, 10-minute life, at most 5 wrong tries, one new
 //! code per cool-down. Only an HMAC of each code is stored.
+//!
+//! A code and its e-mail are committed together: the e-mail goes to the outbox in the
+//! transaction that stores the code, so a code exists exactly when its e-mail is queued. The
+//! outbox worker delivers it, retrying while the mail server is unreachable, and gives up once
+//! the code has expired; the applicant can ask for a new code after the cool-down.
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
@@ -10,6 +15,8 @@ use temujanji_shared::otp::OneTimeCode;
 
 use crate::db::schema::email_codes;
 use crate::db::{DbConnection, lock_key, write_transaction};
+use crate::mail::Outgoing;
+use crate::outbox;
 use crate::problem::ApiError;
 
 pub const CODE_TTL_MINUTES: i64 = 10;
@@ -33,16 +40,17 @@ fn code_hash(key: &[u8], email: &EmailAddress, code: &OneTimeCode) -> Result<Str
     Ok(hex::encode(mac.finalize().into_bytes()))
 }
 
-/// Creates a new code for `email`, retiring earlier ones, and hands it to `send` before the
-/// transaction commits: if sending fails, the earlier code stays valid and nothing counts
-/// against the limits.
+/// Creates a new code for `email`, retiring earlier ones, and queues the e-mail that `compose`
+/// writes for it (given the code and its expiry) in the same transaction: if composing fails,
+/// the earlier code stays valid and nothing counts against the limits.
 pub fn create(
     conn: &mut DbConnection,
     key: &[u8],
     email: &EmailAddress,
     now: NaiveDateTime,
-    send: impl FnOnce(&OneTimeCode) -> Result<(), ApiError>,
+    compose: impl FnOnce(&OneTimeCode, NaiveDateTime) -> Result<Outgoing, ApiError>,
 ) -> Result<(), ApiError> {
+    let expires_at = now + TimeDelta::minutes(CODE_TTL_MINUTES);
     let code = OneTimeCode::from_number(rand::random::<u32>());
     let hash = code_hash(key, email, &code)?;
     write_transaction(conn, |conn| {
@@ -74,11 +82,12 @@ pub fn create(
                 email_codes::email.eq(email.as_str()),
                 email_codes::code_hash.eq(&hash),
                 email_codes::created_at.eq(now),
-                email_codes::expires_at.eq(now + TimeDelta::minutes(CODE_TTL_MINUTES)),
+                email_codes::expires_at.eq(expires_at),
                 email_codes::attempts.eq(0),
             ))
             .execute(conn)?;
-        send(&code)
+        outbox::enqueue(conn, &compose(&code, expires_at)?, now)?;
+        Ok(())
     })
 }
 

@@ -178,6 +178,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        reference -> Nullable<Text>,
+        dedupe_key -> Nullable<Text>,
+        envelope_from -> Text,
+        envelope_to -> Text,
+        message -> Binary,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     services,
     service_documents,
@@ -189,4 +211,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     closures,
     slots,
     appointments,
+    outbox,
 );

@@ -62,10 +62,12 @@ pub async fn create(
             &requester,
             idempotency.as_ref(),
             &state.qr_key,
+            &state.letters,
             now,
         )
     })
     .await?;
+    state.outbox_wake.notify_one();
     let status = actix_web::http::StatusCode::from_u16(stored.status)
         .map_err(|e| ApiError::Internal(format!("stored status: {e}")))?;
     Ok(HttpResponse::build(status)
@@ -153,9 +155,17 @@ pub async fn cancel(
     let requester = Requester { email };
     let now = clock::now_utc();
     let appointment = with_conn(&state, move |conn, state| {
-        booking::cancel(conn, &reference, &requester, &state.qr_key, now)
+        booking::cancel(
+            conn,
+            &reference,
+            &requester,
+            &state.qr_key,
+            &state.letters,
+            now,
+        )
     })
     .await?;
+    state.outbox_wake.notify_one();
     Ok(web::Json(appointment))
 }
 
@@ -186,8 +196,17 @@ pub async fn reschedule(
     let requester = Requester { email };
     let now = clock::now_utc();
     let appointment = with_conn(&state, move |conn, state| {
-        booking::reschedule(conn, &reference, &target, &requester, &state.qr_key, now)
+        booking::reschedule(
+            conn,
+            &reference,
+            &target,
+            &requester,
+            &state.qr_key,
+            &state.letters,
+            now,
+        )
     })
     .await?;
+    state.outbox_wake.notify_one();
     Ok(web::Json(appointment))
 }

@@ -30,11 +30,13 @@ pub async fn request_code(
     let email = EmailAddress::parse(&body.email).map_err(|e| ApiError::field("email", e))?;
     let sent_to = email.clone();
     with_conn(&state, move |conn, state| {
-        codes::create(conn, &state.code_key, &email, clock::now_utc(), |code| {
-            state.mailer.send_code(&email, code, CODE_TTL_MINUTES)
+        let now = clock::now_utc();
+        codes::create(conn, &state.code_key, &email, now, |code, expires_at| {
+            state.letters.code(&email, code, expires_at, now)
         })
     })
     .await?;
+    state.outbox_wake.notify_one();
     Ok(HttpResponse::Accepted().json(EmailCodeSent {
         email: sent_to.to_string(),
         expires_in: CODE_TTL_MINUTES * 60,

@@ -19,11 +19,14 @@ use crate::db::Pool;
 /// Shared state of every handler.
 pub struct AppState {
     pub pool: Pool,
-    pub mailer: crate::mail::Mailer,
     /// Key of the one-time code hashes (see `auth::codes::code_key`).
     pub code_key: Vec<u8>,
     /// Key of the slips' QR payloads (see `qr_payload`).
     pub qr_key: crate::qr_payload::QrKey,
+    /// Composes the e-mails that changes write to the outbox.
+    pub letters: crate::mail::Letters,
+    /// Wakes this instance's outbox worker after a commit that wrote e-mail.
+    pub outbox_wake: tokio::sync::Notify,
 }
 
 /// Runs blocking database work on actix's blocking thread pool.

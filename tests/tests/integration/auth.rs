@@ -21,6 +21,7 @@ async fn a_code_is_emailed_and_exchanged_for_a_token(app: TestApp) {
         .post(CODES, None, &json!({ "email": "  Siti@Example.COM " }))
         .await;
     assert_eq!(response.status(), 202);
+    app.wait_for_outbox();
     let eml = std::fs::read_dir(&app.mail_dir)
         .expect("outbox")
         .flatten()
@@ -246,6 +247,7 @@ async fn concurrent_code_requests_send_one_code(app: TestApp) {
         [202, 429, 429, 429, 429, 429, 429, 429, 429, 429],
         "one code per cool-down"
     );
+    app.wait_for_outbox();
     let sent = std::fs::read_dir(&app.mail_dir).expect("outbox").count();
     assert_eq!(sent, 1, "exactly one e-mail");
 }

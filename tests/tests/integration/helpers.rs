@@ -134,6 +134,11 @@ impl RunningServer {
 }
 
 pub fn config_for(db_url: &str, dir: &Path) -> Config {
+    config_with(db_url, dir, &[])
+}
+
+/// The test configuration with `extra` environment variables (which win).
+pub fn config_with(db_url: &str, dir: &Path, extra: &[(&str, String)]) -> Config {
     let values = [
         ("DATABASE_URL", db_url.to_owned()),
         ("TEMUJANJI_BIND", "127.0.0.1:0".to_owned()),
@@ -146,8 +151,9 @@ pub fn config_for(db_url: &str, dir: &Path) -> Config {
         ("TEMUJANJI_JWT_SECRET", JWT_SECRET.to_owned()),
     ];
     Config::from_lookup(|key| {
-        values
+        extra
             .iter()
+            .chain(values.iter())
             .find(|(k, _)| *k == key)
             .map(|(_, v)| v.clone())
     })
@@ -161,10 +167,16 @@ pub fn static_dir() -> PathBuf {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, &[]).await
+    }
+
+    /// A server configured with `extra` environment variables (e.g. `TEMUJANJI_SMTP_URL`).
+    /// Stop it with [`TestApp::stop`] at the end of the test.
+    pub async fn spawn_with(backend: Backend, extra: &[(&str, String)]) -> TestApp {
         temujanji_api::telemetry::init();
         let dir = ScratchDir::new("temujanji-test");
         let db = TestDb::create(backend, &dir.0);
-        let config = config_for(&db.url(), &dir.0);
+        let config = config_with(&db.url(), &dir.0, extra);
         let mail_dir = config.mail_dir.clone();
         let app = Application::build(config).await.expect("server starts");
         let address = format!("http://{}", app.address());
@@ -204,6 +216,52 @@ impl TestApp {
         self.server.take().expect("the server is taken once")
     }
 
+    /// Stops the server started by [`TestApp::spawn_with`] (see [`RunningServer::stop`]).
+    pub async fn stop(mut self) {
+        self.take_server().stop().await;
+    }
+
+    /// Waits up to 20 s until the outbox worker has dealt with every due message (nothing is
+    /// pending, or only retries scheduled later), so that the mail directory is complete.
+    pub fn wait_for_outbox(&self) {
+        use temujanji_api::db::schema::outbox::dsl;
+        let mut conn = self.db.connect();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let due: i64 = dsl::outbox
+                .filter(dsl::status.eq("pending"))
+                .filter(dsl::next_attempt_at.le(temujanji_api::clock::now_utc()))
+                .count()
+                .get_result(&mut conn)
+                .expect("count the outbox");
+            if due == 0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{due} e-mails still due after 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Every outbox row, oldest first.
+    pub fn outbox(&self) -> Vec<OutboxRow> {
+        use temujanji_api::db::schema::outbox::dsl;
+        dsl::outbox
+            .order(dsl::id)
+            .select((
+                dsl::kind,
+                dsl::reference,
+                dsl::envelope_to,
+                dsl::status,
+                dsl::attempts,
+                dsl::last_error,
+            ))
+            .load(&mut self.db.connect())
+            .expect("read the outbox")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
@@ -240,8 +298,10 @@ impl TestApp {
         self.keys.issue(&email).expect("token")
     }
 
-    /// The newest code e-mailed to `email`, read from the `.eml` outbox.
+    /// The newest code e-mailed to `email`, read from the `.eml` files once the outbox worker
+    /// has written every due message.
     pub fn code_sent_to(&self, email: &str) -> Option<String> {
+        self.wait_for_outbox();
         let mut newest: Option<(std::time::SystemTime, String)> = None;
         for entry in std::fs::read_dir(&self.mail_dir).ok()?.flatten() {
             let text = std::fs::read_to_string(entry.path()).ok()?;
@@ -411,6 +471,18 @@ impl TestApp {
     }
 }
 
+/// An outbox row as the tests see it.
+#[derive(Debug, Clone, Queryable)]
+pub struct OutboxRow {
+    pub kind: String,
+    pub reference: Option<String>,
+    /// JSON array of recipients.
+    pub to: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
 /// A valid MyKad for test applicant `n` (born 1 Jan 1990 in Selangor, code 10).
 pub fn mykad(n: u32) -> String {
     format!("900101-10-{:04}", n % 10_000)
@@ -445,8 +517,28 @@ pub fn email(n: u32) -> String {
     format!("applicant{n}@example.com")
 }
 
-/// Runs a test body against both backends.
+/// Runs a test body against both backends: `both_backends!(a, b)` passes each a fresh
+/// [`TestApp`]; `both_backends!(backend: a, b)` passes the [`Backend`] to tests that start
+/// their own server.
 macro_rules! both_backends {
+    (backend: $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            )*
+        }
+    };
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(

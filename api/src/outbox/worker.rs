@@ -1,0 +1,216 @@
+//! The outbox worker: one per instance, run by `Application::run_until_stopped` beside the
+//! HTTP server. It sends due messages when a commit wakes it ([`AppState::outbox_wake`]) or
+//! every `poll` interval, sweeps for day-before reminders and old messages every minute, and
+//! stops with the server: it finishes the message in flight (for at most
+//! [`STOP_GRACE`]), gives back the rest of its claim and returns.
+
+use std::time::Duration;
+
+use actix_web::web;
+use lettre::Address;
+use lettre::address::Envelope;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::{Claimed, Failure, Settings};
+use crate::clock;
+use crate::mail::transport::{SendError, Transport};
+use crate::routes::{AppState, with_conn};
+
+/// How often the reminder and housekeeping sweep runs.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// How long a stopping worker waits for the message it is sending.
+pub const STOP_GRACE: Duration = Duration::from_secs(5);
+
+pub struct Worker {
+    state: web::Data<AppState>,
+    transport: Transport,
+    settings: Settings,
+}
+
+impl Worker {
+    pub fn new(state: web::Data<AppState>, transport: Transport, settings: Settings) -> Self {
+        Worker {
+            state,
+            transport,
+            settings,
+        }
+    }
+
+    /// Runs until `stop` turns true (or its sender is gone).
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let mut next_sweep = Instant::now();
+        while !stopping(&stop) {
+            if Instant::now() >= next_sweep {
+                self.sweep().await;
+                next_sweep = Instant::now() + SWEEP_EVERY;
+            }
+            self.deliver_due(&mut stop).await;
+            tokio::select! {
+                () = self.state.outbox_wake.notified() => {}
+                () = tokio::time::sleep(self.settings.poll) => {}
+                _ = stop.changed() => {}
+            }
+        }
+        tracing::debug!("outbox worker stopped");
+    }
+
+    /// Writes due reminders and tidies the outbox; failures are logged and retried next time.
+    async fn sweep(&self) {
+        let result = with_conn(&self.state, |conn, state| {
+            let now = clock::now_utc();
+            super::housekeeping(conn, now)?;
+            super::reminders::sweep(conn, &state.letters, &state.qr_key, now)
+        })
+        .await;
+        match result {
+            Ok(0) => {}
+            Ok(written) => {
+                tracing::info!(written, "day-before reminders queued");
+                self.state.outbox_wake.notify_one();
+            }
+            Err(e) => tracing::error!(error = %e, "outbox sweep failed"),
+        }
+    }
+
+    /// Claims and sends due messages until none is left or the worker is stopping.
+    async fn deliver_due(&self, stop: &mut watch::Receiver<bool>) {
+        loop {
+            let token = hex::encode(rand::random::<[u8; 12]>());
+            let claim_token = token.clone();
+            let settings = self.settings;
+            let claimed = with_conn(&self.state, move |conn, _| {
+                Ok(super::claim(
+                    conn,
+                    &claim_token,
+                    &settings,
+                    clock::now_utc(),
+                )?)
+            })
+            .await;
+            let batch = match claimed {
+                Ok(batch) if batch.is_empty() => return,
+                Ok(batch) => batch,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot claim outbox messages");
+                    return;
+                }
+            };
+            for (n, message) in batch.iter().enumerate() {
+                if stopping(stop) {
+                    self.release(&batch[n..], &token).await;
+                    return;
+                }
+                let sending = self.send(message);
+                tokio::pin!(sending);
+                let result = tokio::select! {
+                    result = &mut sending => result,
+                    () = grace_after_stop(stop) => {
+                        tracing::warn!(id = message.id, "stopping: abandoned a message being sent");
+                        self.release(&batch[n..], &token).await;
+                        return;
+                    }
+                };
+                self.record(message, &token, result).await;
+            }
+        }
+    }
+
+    async fn send(&self, message: &Claimed) -> Result<(), SendError> {
+        let envelope = envelope(message).map_err(|message| SendError {
+            permanent: true,
+            message,
+        })?;
+        self.transport.send(&envelope, &message.message).await
+    }
+
+    async fn record(&self, message: &Claimed, token: &str, result: Result<(), SendError>) {
+        let (id, kind, attempts) = (message.id, message.kind.clone(), message.attempts);
+        let reference = message.reference.clone().unwrap_or_default();
+        let (token, claimed, settings) = (token.to_owned(), message.clone(), self.settings);
+        let recorded = with_conn(&self.state, move |conn, _| {
+            let now = clock::now_utc();
+            Ok(match &result {
+                Ok(()) => {
+                    super::mark_sent(conn, id, &token, now)?;
+                    None
+                }
+                Err(e) => Some((
+                    super::mark_failed(
+                        conn,
+                        &claimed,
+                        &token,
+                        &e.message,
+                        e.permanent,
+                        &settings,
+                        now,
+                    )?,
+                    e.message.clone(),
+                )),
+            })
+        })
+        .await;
+        match recorded {
+            Ok(None) => tracing::info!(id, kind, reference, attempts, "e-mail sent"),
+            Ok(Some((Failure::RetryAt(at), error))) => {
+                tracing::warn!(id, kind, reference, attempts, %at, error, "e-mail not sent; will retry");
+            }
+            Ok(Some((Failure::GaveUp, error))) => {
+                tracing::error!(
+                    id,
+                    kind,
+                    reference,
+                    attempts,
+                    error,
+                    "e-mail failed for good"
+                );
+            }
+            // The claim will expire and the message be tried again.
+            Err(e) => tracing::error!(id, error = %e, "cannot record an e-mail attempt"),
+        }
+    }
+
+    async fn release(&self, messages: &[Claimed], token: &str) {
+        let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
+        let token = token.to_owned();
+        let released = with_conn(&self.state, move |conn, _| {
+            Ok(super::release(conn, &ids, &token, clock::now_utc())?)
+        })
+        .await;
+        if let Err(e) = released {
+            tracing::warn!(error = %e, "cannot release claimed e-mails; their claim will expire");
+        }
+    }
+}
+
+fn stopping(stop: &watch::Receiver<bool>) -> bool {
+    *stop.borrow() || stop.has_changed().is_err()
+}
+
+/// Completes [`STOP_GRACE`] after the worker is told to stop.
+async fn grace_after_stop(stop: &mut watch::Receiver<bool>) {
+    while !stopping(stop) {
+        if stop.changed().await.is_err() {
+            break;
+        }
+    }
+    tokio::time::sleep(STOP_GRACE).await;
+}
+
+/// The stored envelope as lettre's.
+fn envelope(message: &Claimed) -> Result<Envelope, String> {
+    let from: Address = message
+        .envelope_from
+        .parse()
+        .map_err(|e| format!("bad envelope sender {:?}: {e}", message.envelope_from))?;
+    let to: Vec<String> = serde_json::from_str(&message.envelope_to)
+        .map_err(|e| format!("bad envelope recipients: {e}"))?;
+    let to = to
+        .iter()
+        .map(|a| {
+            a.parse::<Address>()
+                .map_err(|e| format!("bad recipient {a:?}: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Envelope::new(Some(from), to).map_err(|e| format!("bad envelope: {e}"))
+}

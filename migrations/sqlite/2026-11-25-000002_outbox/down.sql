@@ -1,0 +1,2 @@
+DROP INDEX appointments_date_status;
+DROP TABLE outbox;
