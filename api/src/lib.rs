@@ -17,6 +17,7 @@ pub mod routes;
 pub mod schedule;
 pub mod seed;
 pub mod slip;
+pub mod spa;
 pub mod startup;
 pub mod telemetry;
 

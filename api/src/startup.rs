@@ -2,12 +2,10 @@
 //! the outbox worker that runs beside it.
 
 use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_files::{Files, NamedFile};
-use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{Compress, Logger, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use utoipa_actix_web::AppExt;
@@ -20,7 +18,7 @@ use crate::mail::transport::Transport;
 use crate::outbox::worker::Worker;
 use crate::problem;
 use crate::routes::{self, AppState};
-use crate::{db, seed};
+use crate::{db, seed, spa};
 
 pub struct Application {
     address: SocketAddr,
@@ -88,7 +86,7 @@ impl Application {
                 )
                 .route("/api/docs", web::get().to(redirect_to_docs))
                 .service(web::scope("/api").default_service(web::to(routes::not_found)))
-                .configure(|cfg| spa(cfg, &static_dir))
+                .configure(|cfg| spa::configure(cfg, &static_dir))
         })
         .listen(listener)
         .map_err(|e| format!("cannot serve on {address}: {e}"))?
@@ -142,62 +140,4 @@ async fn redirect_to_docs() -> HttpResponse {
     HttpResponse::PermanentRedirect()
         .insert_header(("Location", "/api/docs/"))
         .finish()
-}
-
-/// Serves the built SPA; unknown paths get `index.html` so that client-side routes load.
-fn spa(cfg: &mut web::ServiceConfig, dir: &Path) {
-    let index = dir.join("index.html");
-    if !index.is_file() {
-        tracing::warn!(dir = %dir.display(), "the SPA is not built; run `cargo xtask build-web`");
-        cfg.default_service(web::to(spa_missing));
-        return;
-    }
-    cfg.service(
-        Files::new("/", dir)
-            .index_file("index.html")
-            .default_handler(SpaIndex(index)),
-    );
-}
-
-async fn spa_missing() -> HttpResponse {
-    HttpResponse::ServiceUnavailable()
-        .content_type("text/plain; charset=utf-8")
-        .body("The web app is not built. Run `cargo xtask build-web`, then restart.\n")
-}
-
-/// Answers any path with the SPA's `index.html`.
-#[derive(Clone)]
-struct SpaIndex(PathBuf);
-
-impl actix_web::dev::ServiceFactory<ServiceRequest> for SpaIndex {
-    type Response = ServiceResponse;
-    type Error = actix_web::Error;
-    type Config = ();
-    type Service = SpaIndex;
-    type InitError = ();
-    type Future = std::future::Ready<Result<SpaIndex, ()>>;
-
-    fn new_service(&self, _: ()) -> Self::Future {
-        std::future::ready(Ok(self.clone()))
-    }
-}
-
-impl actix_web::dev::Service<ServiceRequest> for SpaIndex {
-    type Response = ServiceResponse;
-    type Error = actix_web::Error;
-    type Future = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<ServiceResponse, actix_web::Error>>>,
-    >;
-
-    actix_web::dev::always_ready!();
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let index = self.0.clone();
-        Box::pin(async move {
-            let (req, _) = req.into_parts();
-            let file = NamedFile::open(&index)?;
-            let response = file.into_response(&req);
-            Ok(ServiceResponse::new(req, response))
-        })
-    }
 }

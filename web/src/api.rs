@@ -1,16 +1,207 @@
-//! Calls to the Temujanji API (same origin).
+//! Calls to the Temujanji API (same origin), decoded into the `shared` wire types. Problems
+//! come back in the interface language (`Accept-Language`).
 
-use gloo_net::http::Request;
-use temujanji_shared::wire::Branch;
+use chrono::NaiveDate;
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use temujanji_shared::Lang;
+use temujanji_shared::form::BookingForm;
+use temujanji_shared::wire::{
+    Appointment, Availability, Branch, EmailCodeRequest, EmailCodeSent, Problem, RescheduleForm,
+    Service, Token, VerifyEmailCode,
+};
 
-/// `GET /api/v1/branches`, decoded into the shared wire type.
-pub async fn branches() -> Result<Vec<Branch>, String> {
-    let response = Request::get("/api/v1/branches")
+/// Why a call did not give the expected answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// The server answered with an RFC 9457 problem.
+    Problem(Problem),
+    /// The server could not be reached, or answered something unreadable.
+    Network,
+}
+
+impl Failure {
+    /// The stable problem type (`slot_full`, `validation_failed`, …), if any.
+    pub fn kind(&self) -> Option<&str> {
+        match self {
+            Failure::Problem(p) => Some(p.kind.as_str()),
+            Failure::Network => None,
+        }
+    }
+
+    /// A sentence for the user, in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            Failure::Problem(p) => p.detail.clone().unwrap_or_else(|| p.title.clone()),
+            Failure::Network => crate::i18n::Text::NetworkError.get(lang).to_owned(),
+        }
+    }
+}
+
+pub type Answer<T> = Result<T, Failure>;
+
+fn with_lang(builder: RequestBuilder, lang: Lang) -> RequestBuilder {
+    builder.header("Accept-Language", lang.code())
+}
+
+fn bearer(builder: RequestBuilder, token: &str) -> RequestBuilder {
+    builder.header("Authorization", &format!("Bearer {token}"))
+}
+
+async fn decode<T: DeserializeOwned>(response: Response) -> Answer<T> {
+    if response.ok() {
+        return response.json().await.map_err(|_| Failure::Network);
+    }
+    match response.json::<Problem>().await {
+        Ok(problem) => Err(Failure::Problem(problem)),
+        Err(_) => Err(Failure::Network),
+    }
+}
+
+async fn send<T: DeserializeOwned>(request: Result<Request, gloo_net::Error>) -> Answer<T> {
+    let request = request.map_err(|_| Failure::Network)?;
+    let response = request.send().await.map_err(|_| Failure::Network)?;
+    decode(response).await
+}
+
+async fn get<T: DeserializeOwned>(builder: RequestBuilder) -> Answer<T> {
+    send(builder.build()).await
+}
+
+async fn post<B: Serialize, T: DeserializeOwned>(builder: RequestBuilder, body: &B) -> Answer<T> {
+    send(builder.json(body)).await
+}
+
+pub async fn branches(lang: Lang) -> Answer<Vec<Branch>> {
+    get(with_lang(Request::get("/api/v1/branches"), lang)).await
+}
+
+pub async fn services(lang: Lang) -> Answer<Vec<Service>> {
+    get(with_lang(Request::get("/api/v1/services"), lang)).await
+}
+
+pub async fn availability(
+    lang: Lang,
+    branch: &str,
+    service: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Answer<Availability> {
+    let url = format!("/api/v1/branches/{branch}/availability");
+    let from = from.to_string();
+    let to = to.to_string();
+    let builder = Request::get(&url).query([("service", service), ("from", &from), ("to", &to)]);
+    get(with_lang(builder, lang)).await
+}
+
+/// The longest cool-down between two codes; a longer wait is the hourly cap, not a cool-down.
+const RESEND_COOLDOWN_MAX: i64 = 60;
+
+/// Asks for a code for `email`; `Ok` carries the seconds before another may be asked for. A
+/// code sent moments ago (the resend cool-down) counts as sent: it is still valid, so the
+/// applicant can use it rather than wait.
+pub async fn request_code(lang: Lang, email: &str) -> Answer<i64> {
+    let body = EmailCodeRequest {
+        email: email.to_owned(),
+    };
+    let request = with_lang(Request::post("/api/v1/auth/email-codes"), lang)
+        .json(&body)
+        .map_err(|_| Failure::Network)?;
+    let response = request.send().await.map_err(|_| Failure::Network)?;
+    if response.status() == 429 {
+        let wait = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.trim().parse::<i64>().ok());
+        if let Some(wait) = wait.filter(|w| *w <= RESEND_COOLDOWN_MAX) {
+            return Ok(wait);
+        }
+    }
+    decode::<EmailCodeSent>(response)
+        .await
+        .map(|sent| sent.resend_after)
+}
+
+pub async fn verify_code(lang: Lang, email: &str, code: &str) -> Answer<Token> {
+    let body = VerifyEmailCode {
+        email: email.to_owned(),
+        code: code.to_owned(),
+    };
+    let builder = Request::post("/api/v1/auth/email-codes/verify");
+    post(with_lang(builder, lang), &body).await
+}
+
+/// Books; `key` makes a retry of the same submission safe (`Idempotency-Key`).
+pub async fn book(lang: Lang, token: &str, key: &str, form: &BookingForm) -> Answer<Appointment> {
+    let builder =
+        bearer(Request::post("/api/v1/appointments"), token).header("Idempotency-Key", key);
+    post(with_lang(builder, lang), form).await
+}
+
+pub async fn appointment(lang: Lang, token: &str, reference: &str) -> Answer<Appointment> {
+    let url = format!("/api/v1/appointments/{reference}");
+    get(with_lang(bearer(Request::get(&url), token), lang)).await
+}
+
+pub async fn cancel(lang: Lang, token: &str, reference: &str) -> Answer<Appointment> {
+    let url = format!("/api/v1/appointments/{reference}/cancel");
+    let builder = with_lang(bearer(Request::post(&url), token), lang);
+    send(builder.build()).await
+}
+
+pub async fn reschedule(
+    lang: Lang,
+    token: &str,
+    reference: &str,
+    date: NaiveDate,
+    start: &str,
+) -> Answer<Appointment> {
+    let url = format!("/api/v1/appointments/{reference}/reschedule");
+    let body = RescheduleForm {
+        date: Some(date.to_string()),
+        start: Some(start.to_owned()),
+    };
+    post(with_lang(bearer(Request::post(&url), token), lang), &body).await
+}
+
+/// Fetches the PDF slip with the token and hands it to the browser as a download.
+pub async fn download_slip(lang: Lang, token: &str, reference: &str) -> Answer<()> {
+    use wasm_bindgen::JsCast;
+    let url = format!("/api/v1/appointments/{reference}/slip.pdf");
+    let response = with_lang(bearer(Request::get(&url), token), lang)
         .send()
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|_| Failure::Network)?;
     if !response.ok() {
-        return Err(format!("HTTP {}", response.status()));
+        return decode::<()>(response).await;
     }
-    response.json().await.map_err(|e| e.to_string())
+    let bytes = response.binary().await.map_err(|_| Failure::Network)?;
+    let array = js_sys::Uint8Array::from(bytes.as_slice());
+    let parts = js_sys::Array::of1(&array);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/pdf");
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|_| Failure::Network)?;
+    let object_url =
+        web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| Failure::Network)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or(Failure::Network)?;
+    let anchor = document
+        .create_element("a")
+        .ok()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+        .ok_or(Failure::Network)?;
+    anchor.set_href(&object_url);
+    anchor.set_download(&format!("temujanji-{reference}.pdf"));
+    anchor.click();
+    // Released a little later: revoking at once can cut the download short.
+    leptos::prelude::set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&object_url);
+        },
+        std::time::Duration::from_secs(30),
+    );
+    Ok(())
 }

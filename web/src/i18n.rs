@@ -1,36 +1,328 @@
-//! Interface texts in Bahasa Melayu and English, and the remembered language choice.
+//! Interface texts in Bahasa Melayu and English, date and money formats, and the remembered
+//! language choice. Validation messages come from `shared` (the same text the API sends).
 
+use chrono::{Datelike, NaiveDate, Weekday};
+use leptos::prelude::*;
 use temujanji_shared::Lang;
+use temujanji_shared::wire::Bilingual;
 
 const STORAGE_KEY: &str = "temujanji.lang";
 
-#[derive(Debug, Clone, Copy)]
-pub enum Text {
-    BranchesHeading,
-    BranchesIntro,
-    Loading,
-    LoadFailed,
+/// The current language, provided by the app shell.
+pub fn use_lang() -> ReadSignal<Lang> {
+    expect_context::<ReadSignal<Lang>>()
 }
 
-impl Text {
-    pub fn get(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Text::BranchesHeading, Lang::Ms) => "Cawangan",
-            (Text::BranchesHeading, Lang::En) => "Branches",
-            (Text::BranchesIntro, Lang::Ms) => {
-                "Pejabat imigresen yang menerima temujanji dalam talian."
-            }
-            (Text::BranchesIntro, Lang::En) => "Immigration offices that take online appointments.",
-            (Text::Loading, Lang::Ms) => "Memuatkan…",
-            (Text::Loading, Lang::En) => "Loading…",
-            (Text::LoadFailed, Lang::Ms) => {
-                "Senarai cawangan tidak dapat dimuatkan. Sila cuba lagi."
-            }
-            (Text::LoadFailed, Lang::En) => {
-                "The branch list could not be loaded. Please try again."
+/// A reactive text in the current language, for use in views.
+pub fn tr(text: Text) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let lang = use_lang();
+    move || text.get(lang.get())
+}
+
+macro_rules! texts {
+    ($($name:ident => $ms:expr, $en:expr;)*) => {
+        /// Every fixed interface text.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Text { $($name,)* }
+
+        impl Text {
+            pub fn get(self, lang: Lang) -> &'static str {
+                let (ms, en) = match self { $(Text::$name => ($ms, $en),)* };
+                match lang {
+                    Lang::Ms => ms,
+                    Lang::En => en,
+                }
             }
         }
+    };
+}
+
+texts! {
+    SkipToContent => "Langkau ke kandungan utama", "Skip to main content";
+    Department => "Jabatan Imigresen Malaysia", "Immigration Department of Malaysia";
+    ServiceName => "Temujanji Dalam Talian", "Online Appointments";
+    Loading => "Memuatkan…", "Loading…";
+    Back => "Kembali", "Back";
+    Continue => "Teruskan", "Continue";
+    Change => "Ubah", "Change";
+    HomeIntro => "Kaunter imigresen hanya melayan pemohon yang mempunyai temujanji. Tempah masa anda di sini, dan bawa slip temujanji ke kaunter.",
+        "Immigration counters serve only applicants with an appointment. Book your time here and bring the appointment slip to the counter.";
+    ApplyCta => "Mohon temujanji", "Apply for an appointment";
+    ApplyCtaHint => "Pilih perkhidmatan, cawangan, tarikh dan masa. Anda perlukan alamat e-mel.",
+        "Choose a service, branch, date and time. You need an e-mail address.";
+    ManageCta => "Urus temujanji saya", "Manage my appointment";
+    ManageCtaHint => "Lihat, cetak, tukar masa atau batalkan temujanji dengan nombor rujukan anda.",
+        "View, print, reschedule or cancel an appointment with your reference number.";
+    TermsHeading => "Terma dan syarat", "Terms and conditions";
+    Term1 => "Tempat adalah terhad dan diberi mengikut siapa dahulu, dia dapat. Jika masa pilihan anda penuh, pilih masa lain.",
+        "Places are limited and go to whoever books first. If your chosen time is full, choose another.";
+    Term2 => "Anda boleh menempah sehingga tiga bulan lebih awal, tetapi tidak untuk hari ini atau tarikh yang telah berlalu.",
+        "You can book up to three months ahead, but not for today or a past date.";
+    Term3 => "Setiap cawangan mempunyai waktu kaunter, hujung minggu dan cuti umumnya sendiri.",
+        "Every branch has its own counter hours, weekend and public holidays.";
+    Term4 => "Sila tiba sekurang-kurangnya 30 minit sebelum waktu temujanji. Pegawai boleh membatalkan temujanji jika anda lewat.",
+        "Please arrive at least 30 minutes before your appointment. Staff may cancel it if you are late.";
+    Term5 => "Penyalahgunaan (menyorok slot, tidak hadir berulang kali, bot) akan disekat. Satu identiti hanya boleh memegang satu temujanji aktif bagi setiap perkhidmatan.",
+        "Abuse (hoarding slots, repeated no-shows, bots) is blocked. One identity may hold one active appointment per service.";
+    Term6 => "Bawa dokumen yang disenaraikan untuk perkhidmatan anda.",
+        "Bring the documents listed for your service.";
+    Term7 => "Butiran temujanji dan slip dihantar ke e-mel anda semasa tempahan, perubahan dan pembatalan, dan peringatan dihantar sehari sebelumnya.",
+        "The details and the slip are e-mailed to you on booking, change and cancellation, and a reminder is sent the day before.";
+    Term8 => "Anda bertanggungjawab atas ketepatan maklumat; pegawai akan menyemaknya dengan dokumen anda.",
+        "You are responsible for the accuracy of your details; staff check them against your documents.";
+    Term9 => "Bayaran hanya melalui kad debit/ATM atau kad kredit di kaunter. Tunai tidak diterima.",
+        "Fees are paid only by debit/ATM or credit card at the counter. Cash is not accepted.";
+    Term10 => "Semua maklumat wajib diisi dengan betul; borang menunjukkan apa yang perlu dibetulkan.",
+        "All details are required and must be valid; the form shows what to correct.";
+    DocumentsHeading => "Dokumen yang perlu dibawa", "Documents to bring";
+    Fee => "Bayaran", "Fee";
+    CardOnly => "Bayaran dengan kad sahaja (debit/ATM atau kredit). Tunai tidak diterima.",
+        "Card payment only (debit/ATM or credit). Cash is not accepted.";
+    ApplyHeading => "Permohonan temujanji", "Apply for an appointment";
+    StepEmail => "E-mel", "E-mail";
+    StepCode => "Kod pengesahan", "Verification code";
+    StepService => "Perkhidmatan dan cawangan", "Service and branch";
+    StepSlot => "Tarikh dan masa", "Date and time";
+    StepDetails => "Butiran pemohon", "Your details";
+    StepReview => "Semak dan hantar", "Check and submit";
+    EmailIntro => "Kami akan menghantar kod pengesahan ke alamat e-mel ini. Slip dan peringatan juga dihantar ke sini.",
+        "We will send a verification code to this address. The slip and reminders go there too.";
+    EmailLabel => "Alamat e-mel", "E-mail address";
+    EmailHint => "Contoh: nama@contoh.com", "For example: name@example.com";
+    SendCode => "Hantar kod", "Send code";
+    Sending => "Sedang menghantar…", "Sending…";
+    CodeLabel => "Kod 6 digit", "6-digit code";
+    Verify => "Sahkan", "Verify";
+    Verifying => "Sedang mengesahkan…", "Verifying…";
+    ResendCode => "Hantar semula kod", "Send the code again";
+    CodeResent => "Kod baharu telah dihantar.", "A new code has been sent.";
+    WrongEmail => "Guna alamat e-mel lain", "Use another e-mail address";
+    ServiceLabel => "Perkhidmatan", "Service";
+    ChooseService => "Pilih perkhidmatan", "Choose a service";
+    BranchSearchLabel => "Cari cawangan (nama atau negeri)", "Search branches (name or state)";
+    BranchSearchHint => "Hanya cawangan yang menawarkan perkhidmatan ini ditunjukkan.",
+        "Only branches offering this service are shown.";
+    BranchLabel => "Cawangan", "Branch";
+    NoBranchMatches => "Tiada cawangan sepadan dengan carian anda.", "No branch matches your search.";
+    ChooseServiceFirst => "Pilih perkhidmatan dahulu.", "Choose a service first.";
+    ChooseBranch => "Pilih cawangan", "Choose a branch";
+    CalendarHelp => "Pilih hari yang dibuka, kemudian masa yang masih ada tempat.",
+        "Choose an open day, then a time with places left.";
+    PrevMonth => "Bulan sebelumnya", "Previous month";
+    NextMonth => "Bulan berikutnya", "Next month";
+    DayOpen => "Ada tempat", "Places left";
+    DayFull => "Penuh", "Full";
+    DayClosed => "Tutup", "Closed";
+    DayOutside => "Tidak boleh ditempah", "Not bookable";
+    SlotsHeading => "Masa yang ada", "Available times";
+    SlotFullShort => "penuh", "full";
+    ChooseDayFirst => "Pilih hari pada kalendar untuk melihat masa.", "Choose a day on the calendar to see its times.";
+    NoSlotsThatDay => "Tiada masa lagi pada hari ini. Pilih hari lain.", "No times left on this day. Choose another day.";
+    ChooseSlot => "Pilih masa", "Choose a time";
+    NameLabel => "Nama penuh (seperti dalam dokumen pengenalan)", "Full name (as on your identity document)";
+    NameHint => "Contoh: Ahmad bin Ali", "For example: Ahmad bin Ali";
+    IdTypeLabel => "Jenis dokumen pengenalan", "Identity document";
+    IdMykad => "MyKad (warganegara Malaysia)", "MyKad (Malaysian citizen)";
+    IdPassport => "Pasport (bukan warganegara)", "Passport (non-citizen)";
+    MykadLabel => "Nombor MyKad", "MyKad number";
+    MykadHint => "12 digit, dengan atau tanpa sempang: 900101-14-5678", "12 digits, with or without dashes: 900101-14-5678";
+    PassportLabel => "Nombor pasport", "Passport number";
+    PassportHint => "6 hingga 20 huruf dan digit", "6 to 20 letters and digits";
+    NationalityLabel => "Negara pengeluar pasport", "Passport issuing country";
+    NationalityHint => "Kod tiga huruf ISO, contoh: IDN, BGD, GBR", "Three-letter ISO code, for example: IDN, BGD, GBR";
+    AddressHeading => "Alamat", "Address";
+    Line1Label => "Alamat baris 1", "Address line 1";
+    Line2Label => "Alamat baris 2 (jika ada)", "Address line 2 (optional)";
+    PostcodeLabel => "Poskod", "Postcode";
+    CityLabel => "Bandar", "Town or city";
+    StateLabel => "Negeri", "State";
+    ChooseState => "Pilih negeri", "Choose a state";
+    PhoneLabel => "Nombor telefon", "Phone number";
+    PhoneHint => "Contoh: 012-345 6789 atau +65 9123 4567", "For example: 012-345 6789 or +65 9123 4567";
+    VerifiedEmail => "E-mel (telah disahkan)", "E-mail (verified)";
+    ErrorSummaryTitle => "Terdapat masalah", "There is a problem";
+    ReviewIntro => "Semak butiran anda. Tempat hanya ditempah apabila anda menghantar.",
+        "Check your details. The place is only taken when you submit.";
+    Submit => "Hantar dan tempah", "Submit and book";
+    Submitting => "Sedang menempah…", "Booking…";
+    Applicant => "Pemohon", "Applicant";
+    IdNumber => "Nombor pengenalan", "Identity number";
+    Phone => "Telefon", "Phone";
+    Email => "E-mel", "E-mail";
+    Address => "Alamat", "Address";
+    Branch => "Cawangan", "Branch";
+    Service => "Perkhidmatan", "Service";
+    Date => "Tarikh", "Date";
+    Time => "Masa", "Time";
+    SlotTakenTitle => "Masa itu baru sahaja penuh", "That time has just been taken";
+    SlotTakenBody => "Seseorang telah menempah tempat terakhir. Butiran anda masih disimpan. Pilih salah satu masa terdekat ini:",
+        "Someone took the last place. Your details are kept. Choose one of these nearest times:";
+    NoNearbySlots => "Tiada masa kosong berdekatan. Pilih tarikh lain.", "No free times nearby. Choose another date.";
+    ChooseOtherDate => "Pilih tarikh lain", "Choose another date";
+    SlipHeading => "Slip temujanji", "Appointment slip";
+    BookedNotice => "Temujanji anda telah ditempah. Salinan slip telah dihantar ke e-mel anda.",
+        "Your appointment is booked. A copy of the slip has been e-mailed to you.";
+    Reference => "Nombor rujukan", "Reference number";
+    ArriveBy => "Sila tiba sebelum", "Please arrive by";
+    ArriveNote => "(30 minit lebih awal)", "(30 minutes early)";
+    QrCaption => "Pegawai akan mengimbas kod ini di kaunter.", "Staff scan this code at the counter.";
+    Print => "Cetak slip", "Print the slip";
+    DownloadPdf => "Muat turun PDF", "Download PDF";
+    Downloading => "Sedang memuat turun…", "Downloading…";
+    RescheduleAction => "Tukar tarikh atau masa", "Change date or time";
+    CancelAction => "Batalkan temujanji", "Cancel the appointment";
+    CancelConfirmTitle => "Batalkan temujanji ini?", "Cancel this appointment?";
+    CancelConfirmBody => "Tempat anda akan diberi kepada orang lain serta-merta. Tindakan ini tidak boleh dibatalkan.",
+        "Your place goes to someone else at once. This cannot be undone.";
+    CancelConfirm => "Ya, batalkan", "Yes, cancel it";
+    KeepIt => "Tidak, kekalkan", "No, keep it";
+    Cancelled => "Temujanji ini telah dibatalkan.", "This appointment has been cancelled.";
+    Rescheduled => "Temujanji anda telah ditukar. Slip baharu telah dihantar ke e-mel anda.",
+        "Your appointment has been changed. The new slip has been e-mailed to you.";
+    RescheduleHeading => "Pilih tarikh dan masa baharu", "Choose a new date and time";
+    ConfirmReschedule => "Sahkan masa baharu", "Confirm the new time";
+    ManageHeading => "Urus temujanji", "Manage an appointment";
+    ManageIntro => "Masukkan nombor rujukan dan alamat e-mel yang digunakan semasa menempah. Kami akan menghantar kod pengesahan.",
+        "Enter the reference number and the e-mail address used to book. We will send a verification code.";
+    ReferenceHint => "10 huruf dan digit, contoh: ABCDE-FGHJK", "10 letters and digits, for example: ABCDE-FGHJK";
+    Find => "Cari temujanji", "Find the appointment";
+    NotFound => "Temujanji tidak dijumpai untuk nombor rujukan dan e-mel ini.",
+        "No appointment was found for this reference number and e-mail address.";
+    SignInAgain => "Sesi anda telah tamat. Sila sahkan e-mel anda semula.",
+        "Your session has ended. Please verify your e-mail again.";
+    PageNotFound => "Halaman tidak dijumpai", "Page not found";
+    Footer => "Jabatan Imigresen Malaysia · Temujanji hanya untuk kaunter imigresen. Perkhidmatan ini percuma.",
+        "Immigration Department of Malaysia · Appointments for immigration counters only. This service is free.";
+    StatusBooked => "Ditempah", "Booked";
+    StatusCheckedIn => "Telah daftar masuk", "Checked in";
+    StatusCompleted => "Selesai", "Completed";
+    StatusCancelled => "Dibatalkan", "Cancelled";
+    StatusNoShow => "Tidak hadir", "No-show";
+    NetworkError => "Tiada sambungan ke pelayan. Sila cuba lagi.", "Could not reach the server. Please try again.";
+}
+
+/// A list of bilingual texts (a service's documents), in the current language.
+#[component]
+pub fn BilingualList(items: Vec<Bilingual>) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <ul>
+            {items
+                .into_iter()
+                .map(|item| view! { <li>{move || item.get(lang.get()).to_owned()}</li> })
+                .collect_view()}
+        </ul>
     }
+}
+
+/// "Langkah 2 daripada 6" / "Step 2 of 6".
+pub fn step_of(lang: Lang, n: usize, total: usize) -> String {
+    match lang {
+        Lang::Ms => format!("Langkah {n} daripada {total}"),
+        Lang::En => format!("Step {n} of {total}"),
+    }
+}
+
+pub fn seats_left(lang: Lang, n: i32) -> String {
+    match (lang, n) {
+        (Lang::Ms, n) => format!("{n} tempat lagi"),
+        (Lang::En, 1) => "1 place left".to_owned(),
+        (Lang::En, n) => format!("{n} places left"),
+    }
+}
+
+pub fn code_sent_to(lang: Lang, email: &str) -> String {
+    match lang {
+        Lang::Ms => {
+            format!("Kami telah menghantar kod 6 digit ke {email}. Kod sah selama 10 minit.")
+        }
+        Lang::En => format!("We have sent a 6-digit code to {email}. It is valid for 10 minutes."),
+    }
+}
+
+pub fn resend_in(lang: Lang, seconds: i64) -> String {
+    match lang {
+        Lang::Ms => format!("Anda boleh meminta kod baharu dalam {seconds} saat."),
+        Lang::En => format!("You can ask for a new code in {seconds} seconds."),
+    }
+}
+
+const MONTHS_MS: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Mac",
+    "April",
+    "Mei",
+    "Jun",
+    "Julai",
+    "Ogos",
+    "September",
+    "Oktober",
+    "November",
+    "Disember",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+pub fn month_name(lang: Lang, month0: u32) -> &'static str {
+    let index = (month0 as usize).min(11);
+    match lang {
+        Lang::Ms => MONTHS_MS[index],
+        Lang::En => MONTHS_EN[index],
+    }
+}
+
+pub fn weekday_name(lang: Lang, day: Weekday) -> &'static str {
+    match (lang, day) {
+        (Lang::Ms, Weekday::Mon) => "Isnin",
+        (Lang::Ms, Weekday::Tue) => "Selasa",
+        (Lang::Ms, Weekday::Wed) => "Rabu",
+        (Lang::Ms, Weekday::Thu) => "Khamis",
+        (Lang::Ms, Weekday::Fri) => "Jumaat",
+        (Lang::Ms, Weekday::Sat) => "Sabtu",
+        (Lang::Ms, Weekday::Sun) => "Ahad",
+        (Lang::En, Weekday::Mon) => "Monday",
+        (Lang::En, Weekday::Tue) => "Tuesday",
+        (Lang::En, Weekday::Wed) => "Wednesday",
+        (Lang::En, Weekday::Thu) => "Thursday",
+        (Lang::En, Weekday::Fri) => "Friday",
+        (Lang::En, Weekday::Sat) => "Saturday",
+        (Lang::En, Weekday::Sun) => "Sunday",
+    }
+}
+
+/// "Khamis, 3 Disember 2026" / "Thursday, 3 December 2026".
+pub fn long_date(lang: Lang, date: NaiveDate) -> String {
+    format!(
+        "{}, {} {} {}",
+        weekday_name(lang, date.weekday()),
+        date.day(),
+        month_name(lang, date.month0()),
+        date.year()
+    )
+}
+
+/// "RM200.00"; a free service says so.
+pub fn money(lang: Lang, sen: i32) -> String {
+    if sen == 0 {
+        return match lang {
+            Lang::Ms => "Percuma".to_owned(),
+            Lang::En => "Free".to_owned(),
+        };
+    }
+    format!("RM{}.{:02}", sen / 100, sen % 100)
 }
 
 /// `?lang=` in the address wins, then the remembered choice, then Bahasa Melayu.
@@ -55,7 +347,8 @@ pub fn initial_lang() -> Lang {
     from_query.or_else(remembered).unwrap_or_default()
 }
 
-/// Remembers the choice and sets `<html lang>` so that assistive technology reads correctly.
+/// Remembers the choice and sets `<html lang>` and the page title so that assistive
+/// technology reads the page correctly.
 pub fn remember_lang(lang: Lang) {
     let Some(window) = web_sys::window() else {
         return;
@@ -63,7 +356,14 @@ pub fn remember_lang(lang: Lang) {
     if let Ok(Some(storage)) = window.local_storage() {
         let _ = storage.set_item(STORAGE_KEY, lang.code());
     }
-    if let Some(root) = window.document().and_then(|d| d.document_element()) {
-        let _ = root.set_attribute("lang", lang.code());
+    if let Some(document) = window.document() {
+        if let Some(root) = document.document_element() {
+            let _ = root.set_attribute("lang", lang.code());
+        }
+        document.set_title(&format!(
+            "{} — {}",
+            Text::ServiceName.get(lang),
+            Text::Department.get(lang)
+        ));
     }
 }

@@ -1,15 +1,26 @@
-//! Temujanji SPA (Leptos, client-side rendered). For now: the branch list, fetched from the
-//! API and decoded into the `shared` wire types, in Bahasa Melayu (default) or English.
+//! Temujanji SPA (Leptos, client-side rendered): the applicant's journey in Bahasa Melayu
+//! (default) or English. Home → apply (e-mail, code, service and branch, date and time,
+//! details, review) → slip; manage (find by reference and e-mail code → view, PDF, reschedule,
+//! cancel). Every field is checked as it is typed with the `shared` parsers the API uses.
 
 mod api;
+mod calendar;
+mod fields;
 mod i18n;
+mod pages;
+mod qr;
+mod session;
+mod verify;
 
 use leptos::prelude::*;
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
 use temujanji_shared::Lang;
-use temujanji_shared::wire::Branch;
+use temujanji_shared::wire::{Branch, Service};
 use wasm_bindgen::prelude::wasm_bindgen;
 
-use crate::i18n::{Text, initial_lang, remember_lang};
+use crate::api::Answer;
+use crate::i18n::{Text, initial_lang, remember_lang, tr};
 
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -17,38 +28,75 @@ pub fn start() {
     leptos::mount::mount_to_body(App);
 }
 
-#[component]
-fn App() -> impl IntoView {
-    let (lang, set_lang) = signal(initial_lang());
-    Effect::new(move |_| remember_lang(lang.get()));
-    let t = move |text: Text| text.get(lang.get());
-    let branches = LocalResource::new(api::branches);
+/// Branches and services, loaded once and shared by every page (their texts are bilingual).
+#[derive(Clone, Copy)]
+pub struct Catalog {
+    pub branches: LocalResource<Answer<Vec<Branch>>>,
+    pub services: LocalResource<Answer<Vec<Service>>>,
+}
 
-    view! {
-        <header class="masthead">
-            <div class="brand">
-                <span class="crest" aria-hidden="true">"JIM"</span>
-                <span class="title">"Temujanji"</span>
-            </div>
-            <LangSwitch lang set_lang />
-        </header>
-        <main id="main">
-            <h1>{move || t(Text::BranchesHeading)}</h1>
-            <p class="lede">{move || t(Text::BranchesIntro)}</p>
-            <Suspense fallback=move || view! { <p role="status">{t(Text::Loading)}</p> }>
-                {move || {
-                    branches
-                        .get()
-                        .map(|result| match result {
-                            Ok(list) => view! { <BranchList branches=list /> }.into_any(),
-                            Err(_) => view! { <p role="alert" class="error">{t(Text::LoadFailed)}</p> }.into_any(),
-                        })
-                }}
-            </Suspense>
-        </main>
+impl Catalog {
+    pub fn use_context() -> Catalog {
+        expect_context::<Catalog>()
+    }
+
+    pub fn service(&self, code: &str) -> Option<Service> {
+        self.services
+            .get()
+            .and_then(Result::ok)?
+            .into_iter()
+            .find(|s| s.code.as_str() == code)
+    }
+
+    pub fn branch(&self, code: &str) -> Option<Branch> {
+        self.branches
+            .get()
+            .and_then(Result::ok)?
+            .into_iter()
+            .find(|b| b.code.as_str() == code)
     }
 }
 
+#[component]
+fn App() -> impl IntoView {
+    let (lang, set_lang) = signal(initial_lang());
+    provide_context(lang);
+    Effect::new(move |_| remember_lang(lang.get()));
+    let first = lang.get_untracked();
+    provide_context(Catalog {
+        branches: LocalResource::new(move || api::branches(first)),
+        services: LocalResource::new(move || api::services(first)),
+    });
+
+    view! {
+        <Router>
+            <a class="skip-link" href="#main">{tr(Text::SkipToContent)}</a>
+            <header class="masthead">
+                <A href="/" attr:class="brand">
+                    <span class="crest" aria-hidden="true">"JIM"</span>
+                    <span class="title">
+                        <span class="service-name">{tr(Text::ServiceName)}</span>
+                        <span class="department">{tr(Text::Department)}</span>
+                    </span>
+                </A>
+                <LangSwitch lang set_lang />
+            </header>
+            <main id="main" tabindex="-1">
+                <Routes fallback=|| view! { <h1>{tr(Text::PageNotFound)}</h1> }>
+                    <Route path=path!("/") view=pages::home::HomePage />
+                    <Route path=path!("/apply") view=pages::apply::ApplyPage />
+                    <Route path=path!("/manage") view=pages::manage::ManagePage />
+                    <Route path=path!("/appointment/:reference") view=pages::slip::SlipPage />
+                </Routes>
+            </main>
+            <footer class="footer">
+                <p>{tr(Text::Footer)}</p>
+            </footer>
+        </Router>
+    }
+}
+
+/// Switches between the two languages; the page and whatever was typed stay as they are.
 #[component]
 fn LangSwitch(lang: ReadSignal<Lang>, set_lang: WriteSignal<Lang>) -> impl IntoView {
     let other = move || match lang.get() {
@@ -67,31 +115,5 @@ fn LangSwitch(lang: ReadSignal<Lang>, set_lang: WriteSignal<Lang>) -> impl IntoV
                 Lang::En => "English",
             }}
         </button>
-    }
-}
-
-#[component]
-fn BranchList(branches: Vec<Branch>) -> impl IntoView {
-    view! {
-        <ul class="branches">
-            {branches
-                .into_iter()
-                .map(|branch| {
-                    let address = branch.address.clone();
-                    view! {
-                        <li class="branch">
-                            <h2>{branch.name.clone()}</h2>
-                            <p class="code">{branch.code.to_string()}</p>
-                            <p class="address">
-                                {address.line1.to_string()}
-                                {address.line2.map(|l| format!(", {l}"))}
-                                <br />
-                                {format!("{} {}, {}", address.postcode, address.city, address.state.name())}
-                            </p>
-                        </li>
-                    }
-                })
-                .collect_view()}
-        </ul>
     }
 }

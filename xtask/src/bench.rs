@@ -74,6 +74,8 @@ struct Results {
 }
 
 pub fn run() -> Result<(), String> {
+    crate::web::build()?;
+    let first_load = crate::web::first_load(&root().join("dist"))?;
     cargo(&[
         "build",
         "--release",
@@ -108,7 +110,7 @@ pub fn run() -> Result<(), String> {
     psql(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))?;
     let _ = std::fs::remove_dir_all(&scratch);
     let results = [sqlite, postgres?];
-    write_report(&results)
+    write_report(&results, &first_load)
 }
 
 fn psql(sql: &str) -> Result<(), String> {
@@ -334,7 +336,33 @@ fn machine() -> String {
     format!("{cpu}, {cores} cores, {memory} RAM, {os}, PostgreSQL {pg} (local, default settings)")
 }
 
-fn write_report(results: &[Results]) -> Result<(), String> {
+/// The SPA's first-load table and its verdict against the budget.
+fn first_load_section(load: &crate::web::FirstLoad) -> String {
+    let budget = crate::web::FIRST_LOAD_BUDGET;
+    let mut table = String::from("| File | Bytes | gzip |\n|---|---:|---:|\n");
+    for (name, raw, gzip) in &load.files {
+        table.push_str(&format!("| `{name}` | {raw} | {gzip} |\n"));
+    }
+    let raw: usize = load.files.iter().map(|(_, raw, _)| raw).sum();
+    table.push_str(&format!("| **Total** | {raw} | **{}** |\n", load.total()));
+    let verdict = if load.total() <= budget {
+        format!("within the {} KB budget", budget / 1024)
+    } else {
+        format!(
+            "**over the {} KB budget by {} KB**",
+            budget / 1024,
+            (load.total() - budget).div_ceil(1024)
+        )
+    };
+    format!(
+        "## SPA first load\n\n\
+         What a browser downloads on the first visit (`dist/` from `cargo xtask build-web`: \
+         release wasm with the size profile and wasm-opt `-Oz`), gzip level 6 as served: \
+         {verdict}.\n\n{table}\n"
+    )
+}
+
+fn write_report(results: &[Results], load: &crate::web::FirstLoad) -> Result<(), String> {
     let commit = Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
         .output()
@@ -366,7 +394,7 @@ fn write_report(results: &[Results]) -> Result<(), String> {
          Measured by `cargo xtask bench` (source: `xtask/src/bench.rs`). Rerun it to refresh this page.\n\n\
          - Date: {date}\n- Commit: {commit}\n- Machine: {machine}\n\
          - Server: release build of `temujanji`, one process, load generator on the same machine\n\n\
-         ## Results\n\n{table}\n\
+         ## Results\n\n{table}\n{spa}\
          ## What is measured\n\n\
          - **Availability reads**: {READ_CLIENTS} concurrent clients for {READ_SECONDS} s, each repeatedly reading 14 days of \
          availability of `{SERVICE}` at `{BRANCH}` (`GET /api/v1/branches/{{branch}}/availability`).\n\
@@ -376,6 +404,7 @@ fn write_report(results: &[Results]) -> Result<(), String> {
          *bookings committed/s* and the booking latencies count only the `201`s.\n",
         date = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
         machine = machine(),
+        spa = first_load_section(load),
     );
     let path = root().join("docs/PERFORMANCE.md");
     std::fs::create_dir_all(root().join("docs")).map_err(|e| e.to_string())?;

@@ -54,6 +54,11 @@ pub fn wasm_toolchain() -> Result<(), String> {
             ],
         )?;
     }
+    // wasm-opt shrinks the SPA: binaryen 132 from npm (Debian's 108 breaks the page).
+    if !crate::web::wasm_opt().is_file() {
+        let dir = crate::web::wasm_opt_dir().display().to_string();
+        cmd("npm", &["ci", "--no-audit", "--no-fund", "--prefix", &dir])?;
+    }
     Ok(())
 }
 
@@ -75,21 +80,27 @@ fn chromium() -> Result<(), String> {
     if Path::new("/usr/bin/chromium").is_file() && Path::new("/usr/bin/chromedriver").is_file() {
         return Ok(());
     }
+    apt_install(&["chromium", "chromium-driver"])
+}
+
+/// Installs Debian packages, refreshing the package lists once if needed.
+fn apt_install(packages: &[&str]) -> Result<(), String> {
     let apt = |args: &[&str]| {
         let status = Command::new("apt-get")
             .args(args)
             .env("DEBIAN_FRONTEND", "noninteractive")
             .status()
-            .map_err(|e| format!("apt-get is required to install chromium: {e}"))?;
+            .map_err(|e| format!("apt-get is required to install {}: {e}", packages.join(" ")))?;
         if status.success() {
             Ok(())
         } else {
             Err(format!("apt-get {} failed", args.join(" ")))
         }
     };
-    if apt(&["install", "-y", "chromium", "chromium-driver"]).is_err() {
+    let install: Vec<&str> = ["install", "-y"].iter().chain(packages).copied().collect();
+    if apt(&install).is_err() {
         apt(&["update"])?;
-        apt(&["install", "-y", "chromium", "chromium-driver"])?;
+        apt(&install)?;
     }
     Ok(())
 }

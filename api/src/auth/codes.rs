@@ -56,13 +56,16 @@ pub fn create(
     write_transaction(conn, |conn| {
         // The limits below read, then insert: one transaction per address at a time.
         lock_key(conn, &format!("email-code:{email}"))?;
-        let recent: Vec<NaiveDateTime> = email_codes::table
+        let recent: Vec<(NaiveDateTime, Option<NaiveDateTime>)> = email_codes::table
             .filter(email_codes::email.eq(email.as_str()))
             .filter(email_codes::created_at.gt(now - TimeDelta::hours(1)))
             .order(email_codes::created_at.desc())
-            .select(email_codes::created_at)
+            .select((email_codes::created_at, email_codes::used_at))
             .load(conn)?;
-        if let Some(last) = recent.first() {
+        // The cool-down protects an inbox from a flood of codes. Once the newest code has been
+        // used (only verification marks the newest one used), the next sign-in needs a fresh
+        // code at once, e.g. to manage the appointment just booked; the hourly cap still holds.
+        if let Some((last, None)) = recent.first() {
             let wait = RESEND_COOLDOWN_SECONDS - (now - *last).num_seconds();
             if wait > 0 {
                 return Err(ApiError::RateLimited { retry_after: wait });

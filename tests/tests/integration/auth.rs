@@ -7,6 +7,7 @@ both_backends!(
     a_code_works_once,
     five_wrong_codes_lock_the_code,
     codes_cannot_be_requested_back_to_back,
+    a_used_code_does_not_hold_back_the_next_one,
     bad_tokens_are_refused,
     others_cannot_see_an_appointment,
     an_expired_code_is_refused,
@@ -119,6 +120,25 @@ async fn codes_cannot_be_requested_back_to_back(app: TestApp) {
     let problem: Value = invalid.json().await.expect("json");
     assert_eq!(problem["errors"][0]["field"], "email");
     assert_eq!(problem["errors"][0]["code"], "invalid_email");
+}
+
+/// Booking, then managing the booking at once, needs two codes within the cool-down: once the
+/// newest code is used, the next one is sent without waiting (an unused one still holds it).
+async fn a_used_code_does_not_hold_back_the_next_one(app: TestApp) {
+    app.login("twice@example.com").await;
+    let next = app
+        .post(CODES, None, &json!({ "email": "twice@example.com" }))
+        .await;
+    assert_eq!(
+        next.status(),
+        202,
+        "{}",
+        next.text().await.unwrap_or_default()
+    );
+    let again = app
+        .post(CODES, None, &json!({ "email": "twice@example.com" }))
+        .await;
+    assert_eq!(again.status(), 429, "the unused code holds the cool-down");
 }
 
 async fn bad_tokens_are_refused(app: TestApp) {

@@ -311,8 +311,14 @@ impl TestApp {
             {
                 continue;
             }
+            // Only code e-mails: confirmations and reminders go to the same address.
+            let Some(subject) = text
+                .lines()
+                .find(|l| l.starts_with("Subject: Kod pengesahan / Verification code:"))
+            else {
+                continue;
+            };
             let modified = entry.metadata().ok()?.modified().ok()?;
-            let subject = text.lines().find(|l| l.starts_with("Subject:"))?;
             let code: String = subject.chars().filter(char::is_ascii_digit).collect();
             if newest.as_ref().is_none_or(|(t, _)| modified >= *t) {
                 newest = Some((modified, code));

@@ -1,0 +1,75 @@
+//! Serves the built SPA from `dist/`: content-hashed assets under `/assets/` cached for a
+//! year, and `index.html` (never cached, so a new build is picked up at once) for every other
+//! path, so that client-side routes load on a reload or from a link.
+
+use std::path::{Path, PathBuf};
+
+use actix_files::{Files, NamedFile};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{HttpResponse, web};
+
+/// Asset names carry a hash of their content, so they never change once served.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+pub fn configure(cfg: &mut web::ServiceConfig, dir: &Path) {
+    let index = dir.join("index.html");
+    if !index.is_file() {
+        tracing::warn!(dir = %dir.display(), "the SPA is not built; run `cargo xtask build-web`");
+        cfg.default_service(web::to(spa_missing));
+        return;
+    }
+    cfg.service(
+        web::scope("/assets")
+            .wrap(DefaultHeaders::new().add((CACHE_CONTROL, IMMUTABLE)))
+            .service(Files::new("", dir.join("assets"))),
+    );
+    cfg.default_service(SpaIndex(index));
+}
+
+async fn spa_missing() -> HttpResponse {
+    HttpResponse::ServiceUnavailable()
+        .content_type("text/plain; charset=utf-8")
+        .body("The web app is not built. Run `cargo xtask build-web`, then restart.\n")
+}
+
+/// Answers any path with the SPA's `index.html`.
+#[derive(Clone)]
+struct SpaIndex(PathBuf);
+
+impl actix_web::dev::ServiceFactory<ServiceRequest> for SpaIndex {
+    type Response = ServiceResponse;
+    type Error = actix_web::Error;
+    type Config = ();
+    type Service = SpaIndex;
+    type InitError = ();
+    type Future = std::future::Ready<Result<SpaIndex, ()>>;
+
+    fn new_service(&self, _: ()) -> Self::Future {
+        std::future::ready(Ok(self.clone()))
+    }
+}
+
+impl actix_web::dev::Service<ServiceRequest> for SpaIndex {
+    type Response = ServiceResponse;
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<ServiceResponse, actix_web::Error>>>,
+    >;
+
+    actix_web::dev::always_ready!();
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let index = self.0.clone();
+        Box::pin(async move {
+            let (req, _) = req.into_parts();
+            let file = NamedFile::open(&index)?;
+            let mut response = file.into_response(&req);
+            response
+                .headers_mut()
+                .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            Ok(ServiceResponse::new(req, response))
+        })
+    }
+}

@@ -1,0 +1,743 @@
+//! The applicant's journey in a real browser: Debian's headless Chromium driven over WebDriver
+//! (chromedriver), against the real server and the built SPA, at phone width (360 px). Every
+//! page is saved as a PNG under `target/screenshots/` to be looked at.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use serde_json::Value;
+use temujanji_shared::Lang;
+use temujanji_shared::error::ValidationError;
+use thirtyfour::prelude::*;
+
+use crate::helpers::{Backend, ScratchDir, TestApp, email, static_dir};
+
+const PHONE: (u32, u32) = (360, 780);
+const WAIT: Duration = Duration::from_secs(20);
+
+fn program(env: &str, default: &str, package: &str) -> PathBuf {
+    let path = PathBuf::from(std::env::var(env).unwrap_or_else(|_| default.into()));
+    assert!(
+        path.is_file(),
+        "{} is missing: `cargo xtask test` installs Debian's {package}",
+        path.display()
+    );
+    path
+}
+
+fn screenshots_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshots dir");
+    dir
+}
+
+/// chromedriver on a free port, killed on drop.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(program(
+            "CHROMEDRIVER",
+            "/usr/bin/chromedriver",
+            "chromium-driver",
+        ))
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+        Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One browser session with its own profile and download folder.
+struct Browser {
+    driver: WebDriver,
+    base: String,
+    prefix: String,
+    downloads: ScratchDir,
+    _profile: ScratchDir,
+    _chromedriver: Driver,
+}
+
+impl Browser {
+    /// A phone-sized browser on `app`; screenshots are named `<prefix>-<page>.png`.
+    async fn open(app: &TestApp, prefix: &str) -> Browser {
+        let chromedriver = Driver::start();
+        let profile = ScratchDir::new("temujanji-chromium");
+        let downloads = ScratchDir::new("temujanji-downloads");
+        let mut caps = DesiredCapabilities::chrome();
+        caps.set_binary(
+            &program("CHROMIUM", "/usr/bin/chromium", "chromium")
+                .display()
+                .to_string(),
+        )
+        .expect("binary");
+        for arg in [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
+            &format!("--user-data-dir={}", profile.0.display()),
+            &format!("--window-size={},{}", PHONE.0, PHONE.1),
+        ] {
+            caps.add_arg(arg).expect("arg");
+        }
+        caps.add_experimental_option(
+            "prefs",
+            serde_json::json!({
+                "download.default_directory": downloads.0.display().to_string(),
+                "download.prompt_for_download": false,
+            }),
+        )
+        .expect("prefs");
+        let mut driver = None;
+        for _ in 0..100 {
+            match WebDriver::new(&chromedriver.url, caps.clone()).await {
+                Ok(d) => {
+                    driver = Some(d);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        let driver = driver.expect("chromedriver starts a Chromium session");
+        emulate_phone(&driver, PHONE.1).await;
+        Browser {
+            driver,
+            base: app.address.clone(),
+            prefix: prefix.to_owned(),
+            downloads,
+            _profile: profile,
+            _chromedriver: chromedriver,
+        }
+    }
+
+    async fn go(&self, path: &str) {
+        self.driver
+            .goto(format!("{}{path}", self.base))
+            .await
+            .expect("navigate");
+    }
+
+    /// Saves the whole page (as tall as its content, at phone width) as a PNG.
+    async fn shot(&self, page: &str) {
+        let height: i64 = self
+            .driver
+            .execute(
+                "return Math.ceil(document.documentElement.scrollHeight);",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|r| r.json().as_i64())
+            .unwrap_or(i64::from(PHONE.1));
+        let height = u32::try_from(height.clamp(i64::from(PHONE.1), 8000)).unwrap_or(PHONE.1);
+        emulate_phone(&self.driver, height).await;
+        let path = screenshots_dir().join(format!("{}-{page}.png", self.prefix));
+        self.driver.screenshot(&path).await.expect("screenshot");
+        emulate_phone(&self.driver, PHONE.1).await;
+    }
+
+    /// Waits until `css` matches a displayed element.
+    async fn wait(&self, css: &str) -> WebElement {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if let Ok(element) = self.driver.find(By::Css(css)).await
+                && element.is_displayed().await.unwrap_or(false)
+            {
+                return element;
+            }
+            if tokio::time::Instant::now() > deadline {
+                let body = self.text("body").await;
+                self.shot("FAILED").await;
+                panic!("{css} did not appear; the page says:\n{body}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the element matching `css` contains `needle`.
+    async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let text = self.text(css).await;
+            if text.contains(needle) {
+                return text;
+            }
+            if tokio::time::Instant::now() > deadline {
+                self.shot("FAILED").await;
+                panic!("{css} never said {needle:?}; it says {text:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The reference on the slip, once the slip is shown.
+    async fn slip_reference(&self) -> String {
+        self.wait("#slip-reference")
+            .await
+            .text()
+            .await
+            .expect("the reference")
+    }
+
+    async fn text(&self, css: &str) -> String {
+        match self.driver.find(By::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        let element = self.wait(css).await;
+        element.scroll_into_view().await.expect("scroll");
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    async fn fill(&self, css: &str, value: &str) {
+        let element = self.wait(css).await;
+        element.clear().await.expect("clear");
+        element.send_keys(value).await.expect("type");
+    }
+
+    async fn select(&self, css: &str, value: &str) {
+        let element = self.wait(css).await;
+        thirtyfour::components::SelectElement::new(&element)
+            .await
+            .expect("a select")
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("choose {value} in {css}: {e}"));
+    }
+
+    async fn attr(&self, css: &str, name: &str) -> String {
+        self.wait(css)
+            .await
+            .attr(name)
+            .await
+            .expect("attribute")
+            .unwrap_or_default()
+    }
+
+    /// The id of the element that has keyboard focus.
+    async fn focused_id(&self) -> String {
+        let element = self.driver.active_element().await.expect("focus");
+        element.attr("id").await.ok().flatten().unwrap_or_default()
+    }
+
+    /// The class of the element that has keyboard focus.
+    async fn focused_class(&self) -> String {
+        let element = self.driver.active_element().await.expect("focus");
+        element
+            .attr("class")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Sends keys to whatever has focus, as a keyboard user would.
+    async fn keys(&self, keys: impl Into<TypingData>) {
+        self.driver
+            .active_element()
+            .await
+            .expect("focus")
+            .send_keys(keys)
+            .await
+            .expect("keys");
+    }
+
+    /// Presses Tab until `reached` says the focused element is the one wanted.
+    async fn tab_until(&self, what: &str, reached: impl AsyncFocusCheck) {
+        for _ in 0..80 {
+            if reached.check(self).await {
+                return;
+            }
+            self.keys(Key::Tab).await;
+        }
+        panic!("Tab never reached {what}");
+    }
+
+    /// Presses the down arrow on the focused `<select>` until it holds `value`.
+    async fn choose_by_arrows(&self, css: &str, value: &str) {
+        for _ in 0..40 {
+            let current = self.wait(css).await.prop("value").await.ok().flatten();
+            if current.as_deref() == Some(value) {
+                return;
+            }
+            self.keys(Key::Down).await;
+        }
+        panic!("the arrow keys never chose {value} in {css}");
+    }
+
+    async fn tab_to(&self, id: &str) {
+        self.tab_until(id, FocusId(id)).await;
+    }
+
+    async fn quit(self) {
+        let Browser { driver, .. } = self;
+        driver.quit().await.expect("quit");
+    }
+}
+
+/// A test of the focused element, for [`Browser::tab_until`].
+trait AsyncFocusCheck {
+    async fn check(&self, browser: &Browser) -> bool;
+}
+
+struct FocusId<'a>(&'a str);
+
+impl AsyncFocusCheck for FocusId<'_> {
+    async fn check(&self, browser: &Browser) -> bool {
+        browser.focused_id().await == self.0
+    }
+}
+
+struct FocusClass<'a>(&'a str);
+
+impl AsyncFocusCheck for FocusClass<'_> {
+    async fn check(&self, browser: &Browser) -> bool {
+        browser.focused_class().await.contains(self.0)
+    }
+}
+
+struct FocusName<'a>(&'a str);
+
+impl AsyncFocusCheck for FocusName<'_> {
+    async fn check(&self, browser: &Browser) -> bool {
+        let element = browser.driver.active_element().await.expect("focus");
+        let name = element
+            .attr("name")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let disabled = element.attr("disabled").await.ok().flatten().is_some();
+        name == self.0 && !disabled
+    }
+}
+
+/// A 360 CSS-pixel-wide mobile viewport (a desktop window cannot be made that narrow).
+async fn emulate_phone(driver: &WebDriver, height: u32) {
+    driver
+        .cdp()
+        .send_raw(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({
+                "width": PHONE.0,
+                "height": height,
+                "deviceScaleFactor": 1,
+                "mobile": true,
+            }),
+        )
+        .await
+        .expect("phone emulation");
+}
+
+fn lang_query(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ms => "/?lang=ms",
+        Lang::En => "/?lang=en",
+    }
+}
+
+/// The code e-mailed to `address`, waiting for the mail to arrive.
+async fn code_for(app: &TestApp, address: &str) -> String {
+    for _ in 0..200 {
+        if let Some(code) = app.code_sent_to(address) {
+            return code;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no code was e-mailed to {address}");
+}
+
+async fn spawn_app() -> TestApp {
+    assert!(
+        static_dir().join("index.html").is_file(),
+        "dist/ is not built: run `cargo xtask build-web` (the test command does)"
+    );
+    TestApp::spawn(Backend::Sqlite).await
+}
+
+/// Home → apply → e-mail → code → service and branch (searched) → the first open day and its
+/// first free slot. Returns the chosen day and start.
+async fn apply_until_details(
+    app: &TestApp,
+    browser: &Browser,
+    lang: Lang,
+    address: &str,
+) -> (NaiveDate, String) {
+    browser.go(lang_query(lang)).await;
+    browser.wait("#apply-link").await;
+    browser.shot("home").await;
+    browser.click("#apply-link").await;
+    browser.fill("#email", address).await;
+    browser.shot("apply-email").await;
+    browser.click("form button[type=submit]").await;
+    browser.wait("#code").await;
+    let code = code_for(app, address).await;
+    browser.fill("#code", &code).await;
+    browser.shot("apply-code").await;
+    browser.click("form button[type=submit]").await;
+    browser.select("#service", "passport_renewal").await;
+    browser.fill("#branch-search", "Shah Alam").await;
+    browser.click("#branch-SGR-SHA").await;
+    browser.shot("apply-branch").await;
+    browser.click("form button[type=submit]").await;
+    browser.click(".day.open").await;
+    let date = browser.attr(".day[aria-pressed=true]", "data-date").await;
+    browser.click("input[name=slot]:not([disabled])").await;
+    let start = browser.attr("input[name=slot]:checked", "value").await;
+    browser.shot("apply-calendar").await;
+    browser.click("form button[type=submit]").await;
+    browser.wait("#applicant-name").await;
+    (date.parse().expect("a date"), start)
+}
+
+/// Fills the applicant form with valid data.
+async fn fill_details(browser: &Browser, n: u32) {
+    browser
+        .fill("#applicant-name", "Siti Nur'aini binti Ahmad")
+        .await;
+    browser
+        .fill("#applicant-id_number", &crate::helpers::mykad(n))
+        .await;
+    browser
+        .fill("#applicant-address-line1", "No. 12, Jalan Anggerik 3")
+        .await;
+    browser.fill("#applicant-address-postcode", "40000").await;
+    browser.fill("#applicant-address-city", "Shah Alam").await;
+    browser.select("#applicant-address-state", "SGR").await;
+    browser.fill("#applicant-phone", "012-345 6789").await;
+}
+
+/// The appointment as the API sees it.
+async fn appointment(app: &TestApp, address: &str, reference: &str) -> Value {
+    let token = app.token_for(address);
+    let response = app
+        .get_auth(&format!("/api/v1/appointments/{reference}"), &token)
+        .await;
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("json")
+}
+
+async fn full_journey(lang: Lang, n: u32) {
+    let app = spawn_app().await;
+    let address = email(n);
+    let browser = Browser::open(&app, &format!("journey-{}", lang.code())).await;
+    let (date, start) = apply_until_details(&app, &browser, lang, &address).await;
+
+    // Validation as the user types, with the shared messages, then the summary on submit.
+    browser.fill("#applicant-id_number", "900230-10-1234").await;
+    browser.keys(Key::Tab).await;
+    browser
+        .wait_text(
+            "#applicant-id_number-error",
+            &ValidationError::InvalidDate.message(lang),
+        )
+        .await;
+    browser.click("form button[type=submit]").await;
+    let summary = browser.wait(".error-summary").await;
+    let links = summary.find_all(By::Css("a")).await.expect("links");
+    assert!(links.len() >= 5, "every invalid field is listed");
+    assert_eq!(
+        browser.focused_class().await,
+        "error-summary",
+        "the summary takes focus so that it is announced"
+    );
+    browser.shot("apply-details-errors").await;
+
+    fill_details(&browser, n).await;
+    browser.shot("apply-details").await;
+    browser.click("form button[type=submit]").await;
+    browser.wait("#submit-booking").await;
+    browser.shot("apply-review").await;
+    browser.click("#submit-booking").await;
+
+    // The slip.
+    let reference = browser.slip_reference().await;
+    let booked = appointment(&app, &address, &reference).await;
+    assert_eq!(booked["status"], "booked");
+    assert_eq!(booked["date"], date.to_string());
+    assert_eq!(booked["start"], start);
+    let payload = browser.attr(".qr", "data-payload").await;
+    assert_eq!(payload, booked["qr_payload"].as_str().expect("payload"));
+    assert!(
+        browser.driver.find(By::Css(".qr svg path")).await.is_ok(),
+        "the QR code is drawn"
+    );
+    let slip = browser.text(".slip").await;
+    assert!(
+        slip.contains(booked["arrive_by"].as_str().expect("arrive_by")),
+        "{slip}"
+    );
+    assert!(slip.contains("RM200.00"), "{slip}");
+    assert!(
+        slip.contains(&format!("******-**-{n:04}")) && !slip.contains(&crate::helpers::mykad(n)),
+        "the identity number is masked: {slip}"
+    );
+    browser.shot("slip").await;
+
+    // The PDF, downloaded as the browser does it.
+    browser.click("#download-pdf").await;
+    let pdf = wait_for_download(&browser.downloads.0).await;
+    assert!(pdf.starts_with(b"%PDF"), "a PDF was downloaded");
+
+    // Printed from the browser, the slip fits one A4 page.
+    let printed = browser
+        .driver
+        .print_page(thirtyfour::common::print::PrintParameters {
+            page: thirtyfour::common::print::PrintPage {
+                width: 21.0,
+                height: 29.7,
+            },
+            ..Default::default()
+        })
+        .await
+        .expect("print");
+    let pages = lopdf::Document::load_mem(&printed)
+        .expect("a PDF")
+        .get_pages()
+        .len();
+    assert_eq!(pages, 1, "the printed slip is one A4 page");
+    std::fs::write(
+        screenshots_dir().join(format!("{}-print.pdf", browser.prefix)),
+        &printed,
+    )
+    .expect("save the print");
+    browser.quit().await;
+
+    // Later, on another device: manage finds it by reference and an e-mail code.
+    let browser = Browser::open(&app, &format!("manage-{}", lang.code())).await;
+    browser.go(lang_query(lang)).await;
+    browser.click("#manage-link").await;
+    browser.fill("#reference", &reference.to_lowercase()).await;
+    browser.fill("#email", &address).await;
+    browser.shot("find").await;
+    browser.click("form button[type=submit]").await;
+    browser.wait("#code").await;
+    let code = code_for(&app, &address).await;
+    browser.fill("#code", &code).await;
+    browser.click("form button[type=submit]").await;
+    browser.wait_text("#slip-reference", &reference).await;
+    browser.shot("slip").await;
+
+    // Reschedule to another day.
+    browser.click("#reschedule").await;
+    browser.wait(".slip-actions .day.open").await;
+    let days = browser
+        .driver
+        .find_all(By::Css(".slip-actions .day.open"))
+        .await
+        .expect("days");
+    let other = days.last().expect("an open day");
+    let new_date = other
+        .attr("data-date")
+        .await
+        .expect("attr")
+        .unwrap_or_default();
+    other.scroll_into_view().await.expect("scroll");
+    other.click().await.expect("pick a day");
+    browser
+        .click(".slip-actions input[name=slot]:not([disabled])")
+        .await;
+    browser.shot("reschedule").await;
+    browser.click("#confirm-reschedule").await;
+    browser.wait_text("#notice", text_rescheduled(lang)).await;
+    let moved = appointment(&app, &address, &reference).await;
+    assert_eq!(moved["date"], new_date, "the appointment moved");
+    assert_eq!(app.booked("SGR-SHA", "passport_renewal", date, &start), 0);
+    browser.shot("rescheduled").await;
+
+    // Cancel, after a confirmation step.
+    browser.click("#cancel").await;
+    browser.wait("#confirm-cancel").await;
+    assert_eq!(
+        browser.focused_id().await,
+        "cancel-title",
+        "focus moves to the question"
+    );
+    browser.shot("cancel-confirm").await;
+    assert_eq!(
+        appointment(&app, &address, &reference).await["status"],
+        "booked",
+        "asking for confirmation cancels nothing"
+    );
+    browser.click("#confirm-cancel").await;
+    browser.wait(".badge.status-cancelled").await;
+    assert_eq!(
+        appointment(&app, &address, &reference).await["status"],
+        "cancelled"
+    );
+    browser.shot("cancelled").await;
+    browser.quit().await;
+}
+
+fn text_rescheduled(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ms => "telah ditukar",
+        Lang::En => "has been changed",
+    }
+}
+
+async fn wait_for_download(dir: &Path) -> Vec<u8> {
+    for _ in 0..200 {
+        let done = std::fs::read_dir(dir).ok().and_then(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|e| e == "pdf"))
+        });
+        if let Some(path) = done
+            && let Ok(bytes) = std::fs::read(&path)
+            && !bytes.is_empty()
+        {
+            return bytes;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no PDF was downloaded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_user_books_prints_reschedules_and_cancels_in_malay() {
+    full_journey(Lang::Ms, 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_user_books_prints_reschedules_and_cancels_in_english() {
+    full_journey(Lang::En, 2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slot_taken_meanwhile_offers_the_nearest_free_ones_and_keeps_the_form() {
+    let app = spawn_app().await;
+    app.set_seats("SGR-SHA", "passport_renewal", 1);
+    let address = email(3);
+    let browser = Browser::open(&app, "slot-taken").await;
+    let (date, start) = apply_until_details(&app, &browser, Lang::En, &address).await;
+    fill_details(&browser, 3).await;
+    browser.click("form button[type=submit]").await;
+    browser.wait("#submit-booking").await;
+    // Someone else takes the last seat while this applicant reviews.
+    app.book_applicant("SGR-SHA", "passport_renewal", 4, &(date, start.clone()))
+        .await;
+    browser.click("#submit-booking").await;
+    browser.wait("#slot-taken").await;
+    browser.wait(".alternative").await;
+    browser.shot("offered").await;
+    let summary = browser.text(".summary").await;
+    assert!(
+        summary.contains("Siti Nur'aini binti Ahmad") && summary.contains("012-345 6789"),
+        "what was typed is kept: {summary}"
+    );
+    browser.click(".alternative").await;
+    browser.click("#submit-booking").await;
+    let reference = browser.slip_reference().await;
+    let booked = appointment(&app, &address, &reference).await;
+    assert_ne!(
+        (booked["date"].as_str(), booked["start"].as_str()),
+        (Some(date.to_string().as_str()), Some(start.as_str())),
+        "booked into another slot"
+    );
+    assert_eq!(app.booked("SGR-SHA", "passport_renewal", date, &start), 1);
+    browser.shot("slip").await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn booking_works_with_the_keyboard_alone() {
+    let app = spawn_app().await;
+    let address = email(5);
+    let browser = Browser::open(&app, "keyboard").await;
+    browser.go(lang_query(Lang::En)).await;
+    browser.wait("#apply-link").await;
+    browser.tab_to("apply-link").await;
+    browser.keys(Key::Enter).await;
+    browser.wait("#email").await;
+    browser.tab_to("email").await;
+    browser.keys(address.as_str()).await;
+    browser.keys(Key::Enter).await;
+    browser.wait("#code").await;
+    browser.tab_to("code").await;
+    let code = code_for(&app, &address).await;
+    browser.keys(code.as_str()).await;
+    browser.keys(Key::Enter).await;
+    browser.wait("#service").await;
+    browser.tab_to("service").await;
+    browser
+        .choose_by_arrows("#service", "passport_renewal")
+        .await;
+    browser.tab_to("branch-search").await;
+    browser.keys("Shah").await;
+    browser.tab_to("branch-SGR-SHA").await;
+    browser.keys(Key::Space).await;
+    browser.keys(Key::Enter).await;
+    browser.wait(".day.open").await;
+    browser
+        .tab_until("an open day", FocusClass("day open"))
+        .await;
+    browser.keys(Key::Enter).await;
+    browser.tab_until("a free slot", FocusName("slot")).await;
+    browser.keys(Key::Space).await;
+    browser.keys(Key::Enter).await;
+    browser.wait("#applicant-name").await;
+    for (id, value) in [
+        ("applicant-name", "Muthu a/l Rajan"),
+        ("applicant-id_number", "850505-08-5671"),
+        ("applicant-address-line1", "12 Jalan Besar"),
+        ("applicant-address-postcode", "40000"),
+        ("applicant-address-city", "Shah Alam"),
+    ] {
+        browser.tab_to(id).await;
+        browser.keys(value).await;
+    }
+    browser.tab_to("applicant-address-state").await;
+    browser
+        .choose_by_arrows("#applicant-address-state", "SGR")
+        .await;
+    browser.tab_to("applicant-phone").await;
+    browser.keys("+60 3-5510 1234").await;
+    browser.keys(Key::Enter).await;
+    browser.wait("#submit-booking").await;
+    browser.tab_to("submit-booking").await;
+    browser.shot("review").await;
+    browser.keys(Key::Enter).await;
+    let reference = browser.slip_reference().await;
+    let booked = appointment(&app, &address, &reference).await;
+    assert_eq!(booked["applicant"]["name"], "Muthu a/l Rajan");
+    assert_eq!(booked["branch"]["code"], "SGR-SHA");
+    browser.shot("slip").await;
+    browser.quit().await;
+}

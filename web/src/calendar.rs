@@ -1,0 +1,382 @@
+//! Choosing a date and time: a month calendar of open, full and closed days (with the reason),
+//! then the chosen day's slots with the places left. Full slots cannot be chosen.
+
+use chrono::{Datelike, Months, NaiveDate, TimeDelta};
+use leptos::prelude::*;
+use temujanji_shared::Lang;
+use temujanji_shared::wire::{Availability, DayAvailability};
+
+use crate::api;
+use crate::i18n::{Text, long_date, month_name, seats_left, tr, use_lang};
+
+/// Today in Malaysia (UTC+8, no daylight saving), from the browser's clock. Only used to pick
+/// the first month shown; the server decides what is bookable.
+pub fn malaysia_today() -> NaiveDate {
+    let ms = js_sys::Date::now() + 8.0 * 3_600_000.0;
+    let days = (ms / 86_400_000.0).floor() as i64;
+    NaiveDate::from_ymd_opt(1970, 1, 1)
+        .and_then(|epoch| epoch.checked_add_signed(TimeDelta::days(days)))
+        .unwrap_or_default()
+}
+
+fn first_of_month(date: NaiveDate) -> NaiveDate {
+    date.with_day(1).unwrap_or(date)
+}
+
+fn last_of_month(first: NaiveDate) -> NaiveDate {
+    first
+        .checked_add_months(Months::new(1))
+        .and_then(|next| next.pred_opt())
+        .unwrap_or(first)
+}
+
+/// How a day looks on the calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DayState {
+    Open,
+    Full,
+    Closed,
+    Outside,
+}
+
+fn day_state(availability: &Availability, day: &DayAvailability) -> DayState {
+    if day.date < availability.bookable_from || day.date > availability.bookable_until {
+        DayState::Outside
+    } else if !day.open {
+        DayState::Closed
+    } else if day.slots.iter().any(|s| s.remaining > 0) {
+        DayState::Open
+    } else {
+        DayState::Full
+    }
+}
+
+const WEEKDAYS: [(&str, &str); 7] = [
+    ("Isn", "Mon"),
+    ("Sel", "Tue"),
+    ("Rab", "Wed"),
+    ("Kha", "Thu"),
+    ("Jum", "Fri"),
+    ("Sab", "Sat"),
+    ("Ahd", "Sun"),
+];
+
+/// The month calendar and the day's slots for `branch` and `service`.
+#[component]
+pub fn SlotPicker(
+    #[prop(into)] branch: Signal<String>,
+    #[prop(into)] service: Signal<String>,
+    date: RwSignal<Option<NaiveDate>>,
+    start: RwSignal<Option<String>>,
+    /// Bumped to load the availability again (e.g. after a slot was taken meanwhile).
+    #[prop(into)]
+    reload: Signal<u32>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let month = RwSignal::new(first_of_month(
+        date.get_untracked().unwrap_or_else(malaysia_today),
+    ));
+    let availability = LocalResource::new(move || {
+        let (branch, service, first, lang) = (branch.get(), service.get(), month.get(), lang.get());
+        reload.track();
+        async move { api::availability(lang, &branch, &service, first, last_of_month(first)).await }
+    });
+    let shown = move || availability.get().and_then(Result::ok);
+    let can_go = move |forward: bool| {
+        shown().is_some_and(|a| {
+            let first = month.get();
+            if forward {
+                last_of_month(first) < a.bookable_until
+            } else {
+                first > a.bookable_from
+            }
+        })
+    };
+    let go = move |forward: bool| {
+        month.update(|m| {
+            let next = if forward {
+                m.checked_add_months(Months::new(1))
+            } else {
+                m.checked_sub_months(Months::new(1))
+            };
+            *m = next.unwrap_or(*m);
+        });
+    };
+    let pick_day = move |day: NaiveDate| {
+        if date.get_untracked() != Some(day) {
+            date.set(Some(day));
+            start.set(None);
+        }
+    };
+
+    view! {
+        <div class="calendar" class:field-error=move || error.get().is_some()>
+            <p class="hint" id="calendar-hint">{tr(Text::CalendarHelp)}</p>
+            {move || error.get().map(|e| view! { <p class="error-message" id="slot-error">{e}</p> })}
+            <div class="calendar-nav">
+                <button
+                    type="button"
+                    class="button secondary"
+                    disabled=move || !can_go(false)
+                    on:click=move |_| go(false)
+                    aria-label=tr(Text::PrevMonth)
+                >
+                    "‹"
+                </button>
+                <h3 id="calendar-month" aria-live="polite">
+                    {move || {
+                        let m = month.get();
+                        format!("{} {}", month_name(lang.get(), m.month0()), m.year())
+                    }}
+                </h3>
+                <button
+                    type="button"
+                    class="button secondary"
+                    disabled=move || !can_go(true)
+                    on:click=move |_| go(true)
+                    aria-label=tr(Text::NextMonth)
+                >
+                    "›"
+                </button>
+            </div>
+            <Suspense fallback=move || view! { <p role="status">{tr(Text::Loading)}</p> }>
+                {move || {
+                    availability
+                        .get()
+                        .map(|result| match result {
+                            Err(failure) => {
+                                view! {
+                                    <p class="alert" role="alert">{failure.message(lang.get())}</p>
+                                }
+                                    .into_any()
+                            }
+                            Ok(a) => view! { <MonthGrid availability=a selected=date pick=pick_day /> }.into_any(),
+                        })
+                }}
+            </Suspense>
+            <SlotList availability=Signal::derive(shown) date start />
+        </div>
+    }
+}
+
+#[component]
+fn MonthGrid(
+    availability: Availability,
+    selected: RwSignal<Option<NaiveDate>>,
+    pick: impl Fn(NaiveDate) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let lang = use_lang();
+    let first = availability
+        .days
+        .first()
+        .map(|d| d.date)
+        .unwrap_or_default();
+    let leading = first.weekday().num_days_from_monday() as usize;
+    let closed: Vec<(NaiveDate, String, String)> = availability
+        .days
+        .iter()
+        .filter(|d| day_state(&availability, d) == DayState::Closed)
+        .filter_map(|d| {
+            d.closed_reason
+                .as_ref()
+                .map(|r| (d.date, r.name.ms.clone(), r.name.en.clone()))
+        })
+        .collect();
+    let cells = availability
+        .days
+        .iter()
+        .map(|day| {
+            let state = day_state(&availability, day);
+            let date = day.date;
+            let reason = day.closed_reason.as_ref().map(|r| r.name.clone());
+            let label = move || {
+                let lang = lang.get();
+                let status = match state {
+                    DayState::Open => Text::DayOpen.get(lang).to_owned(),
+                    DayState::Full => Text::DayFull.get(lang).to_owned(),
+                    DayState::Outside => Text::DayOutside.get(lang).to_owned(),
+                    DayState::Closed => match &reason {
+                        Some(r) => format!("{} ({})", Text::DayClosed.get(lang), r.get(lang)),
+                        None => Text::DayClosed.get(lang).to_owned(),
+                    },
+                };
+                format!("{}: {status}", long_date(lang, date))
+            };
+            let marker = move || match state {
+                DayState::Open => "",
+                DayState::Full => Text::DayFull.get(lang.get()),
+                DayState::Closed => Text::DayClosed.get(lang.get()),
+                DayState::Outside => "",
+            };
+            view! {
+                <button
+                    type="button"
+                    class=match state {
+                        DayState::Open => "day open",
+                        DayState::Full => "day full",
+                        DayState::Closed => "day closed",
+                        DayState::Outside => "day outside",
+                    }
+                    data-date=date.to_string()
+                    disabled=state != DayState::Open
+                    aria-pressed=move || if selected.get() == Some(date) { "true" } else { "false" }
+                    aria-label=label
+                    on:click=move |_| pick(date)
+                >
+                    <span class="day-number" aria-hidden="true">{date.day()}</span>
+                    <span class="day-marker" aria-hidden="true">{marker}</span>
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="month" role="group" aria-labelledby="calendar-month" aria-describedby="calendar-hint">
+            {WEEKDAYS
+                .iter()
+                .map(|(ms, en)| {
+                    view! {
+                        <span class="weekday" aria-hidden="true">
+                            {move || if lang.get() == Lang::Ms { *ms } else { *en }}
+                        </span>
+                    }
+                })
+                .collect_view()}
+            {(0..leading).map(|_| view! { <span class="pad"></span> }).collect_view()}
+            {cells}
+        </div>
+        <ul class="legend">
+            <li><span class="swatch open"></span>{tr(Text::DayOpen)}</li>
+            <li><span class="swatch full"></span>{tr(Text::DayFull)}</li>
+            <li><span class="swatch closed"></span>{tr(Text::DayClosed)}</li>
+        </ul>
+        {(!closed.is_empty())
+            .then(|| {
+                view! {
+                    <ul class="closed-days">
+                        {closed
+                            .into_iter()
+                            .map(|(date, ms, en)| {
+                                view! {
+                                    <li>
+                                        {move || {
+                                            let lang = lang.get();
+                                            let name = if lang == Lang::Ms { &ms } else { &en };
+                                            format!("{} — {} ({})", long_date(lang, date), Text::DayClosed.get(lang), name)
+                                        }}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+            })}
+    }
+}
+
+#[component]
+fn SlotList(
+    availability: Signal<Option<Availability>>,
+    date: RwSignal<Option<NaiveDate>>,
+    start: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let day = move || {
+        let date = date.get()?;
+        availability
+            .get()?
+            .days
+            .into_iter()
+            .find(|d| d.date == date)
+    };
+    view! {
+        <fieldset class="slots" aria-describedby="slot-error">
+            <legend>
+                {move || match date.get() {
+                    Some(d) => format!("{} — {}", Text::SlotsHeading.get(lang.get()), long_date(lang.get(), d)),
+                    None => Text::SlotsHeading.get(lang.get()).to_owned(),
+                }}
+            </legend>
+            {move || match day() {
+                None => view! { <p class="hint">{tr(Text::ChooseDayFirst)}</p> }.into_any(),
+                Some(day) if !day.slots.iter().any(|s| s.remaining > 0) => {
+                    view! { <p class="hint">{tr(Text::NoSlotsThatDay)}</p> }.into_any()
+                }
+                Some(day) => {
+                    day.slots
+                        .into_iter()
+                        .map(|slot| {
+                            let value = slot.start.to_string();
+                            let id = format!("slot-{}", value.replace(':', ""));
+                            let full = slot.remaining <= 0;
+                            let checked = {
+                                let value = value.clone();
+                                move || start.get().as_deref() == Some(value.as_str())
+                            };
+                            let chosen = value.clone();
+                            view! {
+                                <label class="slot" class:slot-full=full for=id.clone()>
+                                    <input
+                                        type="radio"
+                                        name="slot"
+                                        id=id.clone()
+                                        value=value.clone()
+                                        disabled=full
+                                        prop:checked=checked
+                                        on:change=move |_| start.set(Some(chosen.clone()))
+                                    />
+                                    <span class="slot-time">{format!("{}–{}", slot.start, slot.end)}</span>
+                                    <span class="slot-seats">
+                                        {move || {
+                                            if full {
+                                                Text::SlotFullShort.get(lang.get()).to_owned()
+                                            } else {
+                                                seats_left(lang.get(), slot.remaining)
+                                            }
+                                        }}
+                                    </span>
+                                </label>
+                            }
+                        })
+                        .collect_view()
+                        .into_any()
+                }
+            }}
+        </fieldset>
+    }
+}
+
+/// Free slots nearest to `wanted` (by time from it), at most `limit`: what to offer when the
+/// chosen slot was taken meanwhile.
+pub fn nearest_free(
+    availability: &Availability,
+    wanted_date: NaiveDate,
+    wanted_start: &str,
+    limit: usize,
+) -> Vec<(NaiveDate, String, String)> {
+    let minutes = |t: &str| -> i64 {
+        let mut parts = t.split(':').map(|p| p.parse::<i64>().unwrap_or(0));
+        parts.next().unwrap_or(0) * 60 + parts.next().unwrap_or(0)
+    };
+    let wanted = minutes(wanted_start);
+    let mut free: Vec<(i64, NaiveDate, String, String)> = availability
+        .days
+        .iter()
+        .filter(|d| {
+            d.open && d.date >= availability.bookable_from && d.date <= availability.bookable_until
+        })
+        .flat_map(|d| {
+            d.slots.iter().filter(|s| s.remaining > 0).map(move |s| {
+                let start = s.start.to_string();
+                let distance =
+                    ((d.date - wanted_date).num_days() * 24 * 60 + minutes(&start) - wanted).abs();
+                (distance, d.date, start, s.end.to_string())
+            })
+        })
+        .collect();
+    free.sort();
+    free.into_iter()
+        .take(limit)
+        .map(|(_, date, start, end)| (date, start, end))
+        .collect()
+}

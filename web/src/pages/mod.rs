@@ -1,0 +1,40 @@
+//! One module per route.
+
+pub mod apply;
+pub mod home;
+pub mod manage;
+pub mod slip;
+
+use leptos::html;
+use leptos::prelude::*;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Whether a page has been shown yet: the first page of a visit keeps the browser's focus.
+static SHOWN: AtomicBool = AtomicBool::new(false);
+
+/// The page's `<h1>`. It takes focus when a later page appears (client-side navigation) or
+/// `step` changes, so that a screen reader starts reading the new content from its title.
+#[component]
+pub fn PageHeading(
+    #[prop(into)] text: Signal<String>,
+    #[prop(optional, into)] step: Option<Signal<usize>>,
+) -> impl IntoView {
+    let heading = NodeRef::<html::H1>::new();
+    Effect::new(move |previous: Option<()>| {
+        if let Some(step) = step {
+            step.track();
+        }
+        let first_visit = !SHOWN.swap(true, Ordering::Relaxed);
+        if let Some(el) = heading.get()
+            && (previous.is_some() || !first_visit)
+        {
+            let _ = el.focus();
+        }
+    });
+    view! {
+        <h1 tabindex="-1" node_ref=heading>
+            {move || text.get()}
+        </h1>
+    }
+}

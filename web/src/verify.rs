@@ -1,0 +1,149 @@
+//! Proving an e-mail address: the code form with its resend cool-down, used by both the apply
+//! and the manage journeys.
+
+use leptos::prelude::*;
+use temujanji_shared::otp::OneTimeCode;
+
+use crate::api::{self, Failure};
+use crate::fields::{Alert, ErrorSummary, OneField, Status, TextField};
+use crate::i18n::{Text, code_sent_to, resend_in, tr, use_lang};
+use crate::session::Session;
+
+/// Asks the server to send a code to `email`; `Ok` carries when a new one may be asked for
+/// (milliseconds since the epoch).
+pub async fn send_code(email: String) -> Result<f64, Failure> {
+    let lang = use_lang_untracked();
+    api::request_code(lang, &email)
+        .await
+        .map(|wait| js_sys::Date::now() + wait as f64 * 1000.0)
+}
+
+fn use_lang_untracked() -> temujanji_shared::Lang {
+    use_context::<ReadSignal<temujanji_shared::Lang>>()
+        .map(|l| l.get_untracked())
+        .unwrap_or_default()
+}
+
+/// The code form for `email`. On success the session is stored and `on_verified` runs.
+#[component]
+pub fn CodeForm(
+    email: String,
+    /// When another code may be asked for (ms since the epoch).
+    resend_at: RwSignal<f64>,
+    on_verified: Callback<Session>,
+    on_change_email: Callback<()>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let code = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(None::<String>);
+    let now = RwSignal::new(js_sys::Date::now());
+    if let Ok(handle) = set_interval_with_handle(
+        move || now.set(js_sys::Date::now()),
+        std::time::Duration::from_millis(500),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    let wait = move || ((resend_at.get() - now.get()) / 1000.0).ceil().max(0.0) as i64;
+
+    let parsed = Memo::new(move |_| OneTimeCode::parse(&code.get()).map(|c| c.as_str().to_owned()));
+    let OneField {
+        touched,
+        submitted,
+        error,
+        problems,
+    } = OneField::new("code", parsed);
+
+    let verify = {
+        let email = email.clone();
+        Action::new_local(move |code: &String| {
+            let (email, code) = (email.clone(), code.clone());
+            async move {
+                let lang = use_lang_untracked();
+                api::verify_code(lang, &email, &code)
+                    .await
+                    .map(|token| Session::start(&email, &token))
+            }
+        })
+    };
+    Effect::new(move |_| match verify.value().get() {
+        Some(Ok(session)) => on_verified.run(session),
+        Some(Err(f)) => failure.set(Some(f.message(lang.get_untracked()))),
+        None => {}
+    });
+    let resend = {
+        let email = email.clone();
+        Action::new_local(move |_: &()| send_code(email.clone()))
+    };
+    Effect::new(move |_| match resend.value().get() {
+        Some(Ok(at)) => {
+            resend_at.set(at);
+            failure.set(None);
+            notice.set(Some(Text::CodeResent.get(lang.get_untracked()).to_owned()));
+        }
+        Some(Err(f)) => failure.set(Some(f.message(lang.get_untracked()))),
+        None => {}
+    });
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submitted.update(|n| *n += 1);
+        failure.set(None);
+        if let Ok(code) = parsed.get_untracked() {
+            verify.dispatch(code);
+        }
+    };
+    let status = Signal::derive(move || {
+        if verify.pending().get() {
+            Some(Text::Verifying.get(lang.get()).to_owned())
+        } else if resend.pending().get() {
+            Some(Text::Sending.get(lang.get()).to_owned())
+        } else {
+            notice.get()
+        }
+    });
+
+    view! {
+        <form novalidate on:submit=on_submit>
+            <ErrorSummary problems attempt=submitted />
+            <p>{move || code_sent_to(lang.get(), &email)}</p>
+            <TextField
+                path="code"
+                label=Text::CodeLabel
+                value=code
+                error
+                on_blur=Callback::new(move |_| touched.set(true))
+                autocomplete="one-time-code"
+                inputmode="numeric"
+            />
+            <Alert text=failure />
+            <Status text=status />
+            <div class="button-row">
+                <button type="submit" class="button" disabled=move || verify.pending().get()>
+                    {tr(Text::Verify)}
+                </button>
+                <button
+                    type="button"
+                    class="button secondary"
+                    id="resend-code"
+                    disabled=move || { wait() > 0 || resend.pending().get() }
+                    on:click=move |_| {
+                        resend.dispatch(());
+                    }
+                >
+                    {tr(Text::ResendCode)}
+                </button>
+                <button
+                    type="button"
+                    class="button link"
+                    on:click=move |_| on_change_email.run(())
+                >
+                    {tr(Text::WrongEmail)}
+                </button>
+            </div>
+            <p class="hint">
+                {move || (wait() > 0).then(|| resend_in(lang.get(), wait()))}
+            </p>
+        </form>
+    }
+}
