@@ -23,7 +23,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, dir: &Path) {
     cfg.service(
         web::scope("/assets")
             .wrap(DefaultHeaders::new().add((CACHE_CONTROL, IMMUTABLE)))
-            .service(Files::new("", dir.join("assets"))),
+            .service(
+                Files::new("", dir.join("assets"))
+                    .default_handler(web::to(|| async { HttpResponse::NotFound().finish() })),
+            ),
     );
     cfg.default_service(SpaIndex(index));
 }

@@ -16,3 +16,4 @@ mod outbox;
 mod processes;
 mod smtp_server;
 mod startup;
+mod static_files;

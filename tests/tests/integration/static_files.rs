@@ -1,0 +1,77 @@
+//! The built SPA as served: `index.html` for any page path (never cached), and its assets under
+//! content-hashed names, cached for a year and compressed.
+
+use crate::helpers::{Backend, TestApp, static_dir};
+
+/// The `/assets/…` paths that `index.html` refers to.
+fn assets_in(index: &str) -> Vec<String> {
+    index
+        .split('"')
+        .filter(|part| part.starts_with("/assets/"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_never_cached_and_hashed_assets_are_cached_compressed() {
+    assert!(
+        static_dir().join("index.html").is_file(),
+        "dist/ is not built: run `cargo xtask build-web` (the test command does)"
+    );
+    let mut app = TestApp::spawn(Backend::Sqlite).await;
+    let server = app.take_server();
+    for path in ["/", "/apply", "/appointment/ABCDE-FGHJK"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status(), 200, "{path}");
+        assert_eq!(
+            page.headers()["cache-control"],
+            "no-cache",
+            "{path} must be revalidated so that a new build shows at once"
+        );
+        let body = page.text().await.expect("html");
+        assert!(
+            body.contains("<html lang=\"ms\">"),
+            "{path} serves index.html"
+        );
+    }
+    let index = app.get("/").await.text().await.expect("html");
+    let assets = assets_in(&index);
+    for suffix in [".js", ".wasm", ".css"] {
+        assert!(
+            assets.iter().any(|a| a.ends_with(suffix)),
+            "index.html loads a {suffix} asset: {assets:?}"
+        );
+    }
+    for asset in &assets {
+        let name = asset.rsplit('/').next().unwrap_or_default();
+        let hash = name
+            .rsplit_once('-')
+            .and_then(|(_, rest)| rest.split('.').next())
+            .unwrap_or_default();
+        assert!(
+            hash.len() == 12 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+            "{name} carries a content hash"
+        );
+        let response = app
+            .client
+            .get(app.url(asset))
+            .header("Accept-Encoding", "gzip")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200, "{asset}");
+        assert_eq!(
+            response.headers()["cache-control"],
+            "public, max-age=31536000, immutable",
+            "{asset}"
+        );
+        assert_eq!(response.headers()["content-encoding"], "gzip", "{asset}");
+    }
+    let missing = app.get("/assets/nothing-000000000000.js").await;
+    assert_eq!(
+        missing.status(),
+        404,
+        "a missing asset is not the index page"
+    );
+    server.stop().await;
+}
