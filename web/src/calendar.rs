@@ -4,7 +4,7 @@
 use chrono::{Datelike, Months, NaiveDate, TimeDelta};
 use leptos::prelude::*;
 use temujanji_shared::Lang;
-use temujanji_shared::wire::{Availability, DayAvailability};
+use temujanji_shared::wire::{Availability, ClosedKind, DayAvailability};
 
 use crate::api;
 use crate::i18n::{Text, long_date, month_name, seats_left, tr, use_lang};
@@ -78,7 +78,9 @@ pub fn SlotPicker(
         date.get_untracked().unwrap_or_else(malaysia_today),
     ));
     let availability = LocalResource::new(move || {
-        let (branch, service, first, lang) = (branch.get(), service.get(), month.get(), lang.get());
+        // The days and their reasons are bilingual: a language switch needs no new request.
+        let (branch, service, first) = (branch.get(), service.get(), month.get());
+        let lang = lang.get_untracked();
         reload.track();
         async move { api::availability(lang, &branch, &service, first, last_of_month(first)).await }
     });
@@ -124,12 +126,12 @@ pub fn SlotPicker(
                 >
                     "‹"
                 </button>
-                <h3 id="calendar-month" aria-live="polite">
+                <h2 id="calendar-month" class="month-title" tabindex="-1" aria-live="polite">
                     {move || {
                         let m = month.get();
                         format!("{} {}", month_name(lang.get(), m.month0()), m.year())
                     }}
-                </h3>
+                </h2>
                 <button
                     type="button"
                     class="button secondary"
@@ -178,8 +180,10 @@ fn MonthGrid(
         .iter()
         .filter(|d| day_state(&availability, d) == DayState::Closed)
         .filter_map(|d| {
+            // Weekends are plain on the grid; holidays and closures are named below it.
             d.closed_reason
                 .as_ref()
+                .filter(|r| r.kind != ClosedKind::Weekend)
                 .map(|r| (d.date, r.name.ms.clone(), r.name.en.clone()))
         })
         .collect();
@@ -249,6 +253,7 @@ fn MonthGrid(
             <li><span class="swatch open"></span>{tr(Text::DayOpen)}</li>
             <li><span class="swatch full"></span>{tr(Text::DayFull)}</li>
             <li><span class="swatch closed"></span>{tr(Text::DayClosed)}</li>
+            <li><span class="swatch outside"></span>{tr(Text::DayOutside)}</li>
         </ul>
         {(!closed.is_empty())
             .then(|| {

@@ -114,7 +114,7 @@ pub fn TextField(
                     .map(|message| {
                         view! {
                             <p class="error-message" id=error_id.clone()>
-                                <span class="visually-hidden">"! "</span>
+                                <span class="visually-hidden">{tr(Text::ErrorPrefix)}" "</span>
                                 {message}
                             </p>
                         }
@@ -167,7 +167,6 @@ pub fn ErrorSummary(
         <Show when=move || !problems.get().is_empty()>
             <div
                 class="error-summary"
-                role="alert"
                 tabindex="-1"
                 aria-labelledby="error-summary-title"
                 node_ref=summary

@@ -48,13 +48,13 @@ texts! {
     HomeIntro => "Kaunter imigresen hanya melayan pemohon yang mempunyai temujanji. Tempah masa anda di sini, dan bawa slip temujanji ke kaunter.",
         "Immigration counters serve only applicants with an appointment. Book your time here and bring the appointment slip to the counter.";
     ApplyCta => "Mohon temujanji", "Apply for an appointment";
-    ApplyCtaHint => "Pilih perkhidmatan, cawangan, tarikh dan masa. Anda perlukan alamat e-mel.",
+    ApplyCtaHint => "Pilih perkhidmatan, cawangan, tarikh dan masa. Anda perlukan alamat e‑mel.",
         "Choose a service, branch, date and time. You need an e-mail address.";
     ManageCta => "Urus temujanji saya", "Manage my appointment";
     ManageCtaHint => "Lihat, cetak, tukar masa atau batalkan temujanji dengan nombor rujukan anda.",
         "View, print, reschedule or cancel an appointment with your reference number.";
     TermsHeading => "Terma dan syarat", "Terms and conditions";
-    Term1 => "Tempat adalah terhad dan diberi mengikut siapa dahulu, dia dapat. Jika masa pilihan anda penuh, pilih masa lain.",
+    Term1 => "Tempat adalah terhad dan diberikan mengikut prinsip siapa cepat, dia dapat. Jika masa pilihan anda penuh, pilih masa lain.",
         "Places are limited and go to whoever books first. If your chosen time is full, choose another.";
     Term2 => "Anda boleh menempah sehingga tiga bulan lebih awal, tetapi tidak untuk hari ini atau tarikh yang telah berlalu.",
         "You can book up to three months ahead, but not for today or a past date.";
@@ -62,11 +62,11 @@ texts! {
         "Every branch has its own counter hours, weekend and public holidays.";
     Term4 => "Sila tiba sekurang-kurangnya 30 minit sebelum waktu temujanji. Pegawai boleh membatalkan temujanji jika anda lewat.",
         "Please arrive at least 30 minutes before your appointment. Staff may cancel it if you are late.";
-    Term5 => "Penyalahgunaan (menyorok slot, tidak hadir berulang kali, bot) akan disekat. Satu identiti hanya boleh memegang satu temujanji aktif bagi setiap perkhidmatan.",
+    Term5 => "Penyalahgunaan (menimbun slot, kerap tidak hadir, penggunaan bot) akan disekat. Satu identiti hanya boleh memegang satu temujanji aktif bagi setiap perkhidmatan.",
         "Abuse (hoarding slots, repeated no-shows, bots) is blocked. One identity may hold one active appointment per service.";
     Term6 => "Bawa dokumen yang disenaraikan untuk perkhidmatan anda.",
         "Bring the documents listed for your service.";
-    Term7 => "Butiran temujanji dan slip dihantar ke e-mel anda semasa tempahan, perubahan dan pembatalan, dan peringatan dihantar sehari sebelumnya.",
+    Term7 => "Butiran temujanji dan slip dihantar ke e‑mel anda semasa tempahan, perubahan dan pembatalan, dan peringatan dihantar sehari sebelumnya.",
         "The details and the slip are e-mailed to you on booking, change and cancellation, and a reminder is sent the day before.";
     Term8 => "Anda bertanggungjawab atas ketepatan maklumat; pegawai akan menyemaknya dengan dokumen anda.",
         "You are responsible for the accuracy of your details; staff check them against your documents.";
@@ -85,9 +85,9 @@ texts! {
     StepSlot => "Tarikh dan masa", "Date and time";
     StepDetails => "Butiran pemohon", "Your details";
     StepReview => "Semak dan hantar", "Check and submit";
-    EmailIntro => "Kami akan menghantar kod pengesahan ke alamat e-mel ini. Slip dan peringatan juga dihantar ke sini.",
+    EmailIntro => "Kami akan menghantar kod pengesahan ke alamat e‑mel ini. Slip dan peringatan juga dihantar ke sini.",
         "We will send a verification code to this address. The slip and reminders go there too.";
-    EmailLabel => "Alamat e-mel", "E-mail address";
+    EmailLabel => "Alamat e‑mel", "E-mail address";
     EmailHint => "Contoh: nama@contoh.com", "For example: name@example.com";
     SendCode => "Hantar kod", "Send code";
     Sending => "Sedang menghantar…", "Sending…";
@@ -96,7 +96,7 @@ texts! {
     Verifying => "Sedang mengesahkan…", "Verifying…";
     ResendCode => "Hantar semula kod", "Send the code again";
     CodeResent => "Kod baharu telah dihantar.", "A new code has been sent.";
-    WrongEmail => "Guna alamat e-mel lain", "Use another e-mail address";
+    WrongEmail => "Guna alamat e‑mel lain", "Use another e-mail address";
     ServiceLabel => "Perkhidmatan", "Service";
     ChooseService => "Pilih perkhidmatan", "Choose a service";
     BranchSearchLabel => "Cari cawangan (nama atau negeri)", "Search branches (name or state)";
@@ -106,7 +106,7 @@ texts! {
     NoBranchMatches => "Tiada cawangan sepadan dengan carian anda.", "No branch matches your search.";
     ChooseServiceFirst => "Pilih perkhidmatan dahulu.", "Choose a service first.";
     ChooseBranch => "Pilih cawangan", "Choose a branch";
-    CalendarHelp => "Pilih hari yang dibuka, kemudian masa yang masih ada tempat.",
+    CalendarHelp => "Pilih hari yang masih ada tempat, kemudian pilih masa.",
         "Choose an open day, then a time with places left.";
     PrevMonth => "Bulan sebelumnya", "Previous month";
     NextMonth => "Bulan berikutnya", "Next month";
@@ -114,14 +114,14 @@ texts! {
     DayFull => "Penuh", "Full";
     DayClosed => "Tutup", "Closed";
     DayOutside => "Tidak boleh ditempah", "Not bookable";
-    SlotsHeading => "Masa yang ada", "Available times";
+    SlotsHeading => "Masa yang tersedia", "Available times";
     SlotFullShort => "penuh", "full";
     ChooseDayFirst => "Pilih hari pada kalendar untuk melihat masa.", "Choose a day on the calendar to see its times.";
     NoSlotsThatDay => "Tiada masa lagi pada hari ini. Pilih hari lain.", "No times left on this day. Choose another day.";
     ChooseSlot => "Pilih masa", "Choose a time";
     NameLabel => "Nama penuh (seperti dalam dokumen pengenalan)", "Full name (as on your identity document)";
     NameHint => "Contoh: Ahmad bin Ali", "For example: Ahmad bin Ali";
-    IdTypeLabel => "Jenis dokumen pengenalan", "Identity document";
+    IdTypeLabel => "Jenis dokumen pengenalan", "Identity document type";
     IdMykad => "MyKad (warganegara Malaysia)", "MyKad (Malaysian citizen)";
     IdPassport => "Pasport (bukan warganegara)", "Passport (non-citizen)";
     MykadLabel => "Nombor MyKad", "MyKad number";
@@ -160,7 +160,7 @@ texts! {
     NoNearbySlots => "Tiada masa kosong berdekatan. Pilih tarikh lain.", "No free times nearby. Choose another date.";
     ChooseOtherDate => "Pilih tarikh lain", "Choose another date";
     SlipHeading => "Slip temujanji", "Appointment slip";
-    BookedNotice => "Temujanji anda telah ditempah. Salinan slip telah dihantar ke e-mel anda.",
+    BookedNotice => "Temujanji anda telah ditempah. Salinan slip telah dihantar ke e‑mel anda.",
         "Your appointment is booked. A copy of the slip has been e-mailed to you.";
     Reference => "Nombor rujukan", "Reference number";
     ArriveBy => "Sila tiba sebelum", "Please arrive by";
@@ -172,32 +172,37 @@ texts! {
     RescheduleAction => "Tukar tarikh atau masa", "Change date or time";
     CancelAction => "Batalkan temujanji", "Cancel the appointment";
     CancelConfirmTitle => "Batalkan temujanji ini?", "Cancel this appointment?";
-    CancelConfirmBody => "Tempat anda akan diberi kepada orang lain serta-merta. Tindakan ini tidak boleh dibatalkan.",
+    CancelConfirmBody => "Tempat anda akan diberi kepada orang lain serta-merta. Tindakan ini muktamad.",
         "Your place goes to someone else at once. This cannot be undone.";
     CancelConfirm => "Ya, batalkan", "Yes, cancel it";
     KeepIt => "Tidak, kekalkan", "No, keep it";
     Cancelled => "Temujanji ini telah dibatalkan.", "This appointment has been cancelled.";
-    Rescheduled => "Temujanji anda telah ditukar. Slip baharu telah dihantar ke e-mel anda.",
+    Rescheduled => "Temujanji anda telah ditukar. Slip baharu telah dihantar ke e‑mel anda.",
         "Your appointment has been changed. The new slip has been e-mailed to you.";
     RescheduleHeading => "Pilih tarikh dan masa baharu", "Choose a new date and time";
     ConfirmReschedule => "Sahkan masa baharu", "Confirm the new time";
     ManageHeading => "Urus temujanji", "Manage an appointment";
-    ManageIntro => "Masukkan nombor rujukan dan alamat e-mel yang digunakan semasa menempah. Kami akan menghantar kod pengesahan.",
+    ManageIntro => "Masukkan nombor rujukan dan alamat e‑mel yang digunakan semasa menempah. Kami akan menghantar kod pengesahan.",
         "Enter the reference number and the e-mail address used to book. We will send a verification code.";
     ReferenceHint => "10 huruf dan digit, contoh: ABCDE-FGHJK", "10 letters and digits, for example: ABCDE-FGHJK";
     Find => "Cari temujanji", "Find the appointment";
-    NotFound => "Temujanji tidak dijumpai untuk nombor rujukan dan e-mel ini.",
+    NotFound => "Temujanji tidak dijumpai untuk nombor rujukan dan e‑mel ini.",
         "No appointment was found for this reference number and e-mail address.";
-    SignInAgain => "Sesi anda telah tamat. Sila sahkan e-mel anda semula.",
+    SignInAgain => "Sesi anda telah tamat. Sila sahkan e‑mel anda semula.",
         "Your session has ended. Please verify your e-mail again.";
     PageNotFound => "Halaman tidak dijumpai", "Page not found";
-    Footer => "Jabatan Imigresen Malaysia · Temujanji hanya untuk kaunter imigresen. Perkhidmatan ini percuma.",
-        "Immigration Department of Malaysia · Appointments for immigration counters only. This service is free.";
+    Footer => "Jabatan Imigresen Malaysia · Temujanji hanya untuk kaunter imigresen. Tempahan temujanji adalah percuma.",
+        "Immigration Department of Malaysia · Appointments for immigration counters only. Booking an appointment is free.";
     StatusBooked => "Ditempah", "Booked";
-    StatusCheckedIn => "Telah daftar masuk", "Checked in";
+    StatusCheckedIn => "Sudah mendaftar masuk", "Checked in";
     StatusCompleted => "Selesai", "Completed";
     StatusCancelled => "Dibatalkan", "Cancelled";
     StatusNoShow => "Tidak hadir", "No-show";
+    ErrorPrefix => "Ralat:", "Error:";
+    RescheduleTaken => "Masa itu baru sahaja penuh. Pilih masa lain.", "That time has just been taken. Choose another.";
+    CancelledSlip => "Temujanji ini telah dibatalkan. Slip ini tidak sah lagi.", "This appointment has been cancelled. This slip is no longer valid.";
+    Telephone => "Telefon", "Telephone";
+    NumberEndingIn => "Nombor berakhir dengan", "Number ending in";
     NetworkError => "Tiada sambungan ke pelayan. Sila cuba lagi.", "Could not reach the server. Please try again.";
 }
 
@@ -347,8 +352,8 @@ pub fn initial_lang() -> Lang {
     from_query.or_else(remembered).unwrap_or_default()
 }
 
-/// Remembers the choice and sets `<html lang>` and the page title so that assistive
-/// technology reads the page correctly.
+/// Remembers the choice and sets `<html lang>` so that assistive technology reads the page
+/// correctly (each page sets its own title).
 pub fn remember_lang(lang: Lang) {
     let Some(window) = web_sys::window() else {
         return;
@@ -356,14 +361,27 @@ pub fn remember_lang(lang: Lang) {
     if let Ok(Some(storage)) = window.local_storage() {
         let _ = storage.set_item(STORAGE_KEY, lang.code());
     }
-    if let Some(document) = window.document() {
-        if let Some(root) = document.document_element() {
-            let _ = root.set_attribute("lang", lang.code());
-        }
-        document.set_title(&format!(
-            "{} — {}",
-            Text::ServiceName.get(lang),
-            Text::Department.get(lang)
-        ));
+    if let Some(root) = window.document().and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("lang", lang.code());
+    }
+    // The choice is remembered; drop `?lang=` from the address so that a reload keeps a
+    // later choice instead of the language the link was shared in.
+    let location = window.location();
+    let search = location.search().unwrap_or_default();
+    if search.contains("lang=")
+        && let Ok(history) = window.history()
+    {
+        let kept: Vec<&str> = search
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|pair| !pair.is_empty() && !pair.starts_with("lang="))
+            .collect();
+        let path = location.pathname().unwrap_or_default();
+        let url = if kept.is_empty() {
+            path
+        } else {
+            format!("{path}?{}", kept.join("&"))
+        };
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     }
 }

@@ -70,7 +70,17 @@ fn App() -> impl IntoView {
 
     view! {
         <Router>
-            <a class="skip-link" href="#main">{tr(Text::SkipToContent)}</a>
+            <a
+                class="skip-link"
+                href="#main"
+                on:click=|ev| {
+                    // The router would only scroll; keyboard focus must move too.
+                    ev.prevent_default();
+                    fields::focus_element("main");
+                }
+            >
+                {tr(Text::SkipToContent)}
+            </a>
             <header class="masthead">
                 <A href="/" attr:class="brand">
                     <span class="crest" aria-hidden="true">"JIM"</span>

@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use serde_json::Value;
 use temujanji_shared::Lang;
+use temujanji_shared::email::EmailAddress;
 use temujanji_shared::error::ValidationError;
 use thirtyfour::prelude::*;
 
@@ -596,6 +597,11 @@ async fn full_journey(lang: Lang, n: u32) {
     );
     browser.click("#confirm-cancel").await;
     browser.wait(".badge.status-cancelled").await;
+    browser.wait("#slip-void").await;
+    assert!(
+        browser.driver.find(By::Css(".qr")).await.is_err(),
+        "a cancelled slip shows no QR code to scan"
+    );
     assert_eq!(
         appointment(&app, &address, &reference).await["status"],
         "cancelled"
@@ -739,5 +745,55 @@ async fn booking_works_with_the_keyboard_alone() {
     assert_eq!(booked["applicant"]["name"], "Muthu a/l Rajan");
     assert_eq!(booked["branch"]["code"], "SGR-SHA");
     browser.shot("slip").await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_language_keeps_the_page_and_what_was_typed() {
+    let app = spawn_app().await;
+    let browser = Browser::open(&app, "language").await;
+    browser.go(lang_query(Lang::Ms)).await;
+    browser.click("#apply-link").await;
+    browser.fill("#email", "siti@").await;
+    browser.keys(Key::Tab).await;
+    let error = EmailAddress::parse("siti@").expect_err("invalid");
+    browser
+        .wait_text("#email-error", &error.message(Lang::Ms))
+        .await;
+    browser.click(".lang-switch").await;
+    browser
+        .wait_text("#email-error", &error.message(Lang::En))
+        .await;
+    assert_eq!(
+        browser
+            .wait("#email")
+            .await
+            .prop("value")
+            .await
+            .expect("value"),
+        Some("siti@".to_owned()),
+        "what was typed stays"
+    );
+    assert_eq!(browser.attr("html", "lang").await, "en");
+    browser.shot("switched").await;
+    // The choice is remembered over the `?lang=` the visit started with.
+    browser.go("/").await;
+    browser
+        .wait_text("#apply-link", "Apply for an appointment")
+        .await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_skip_link_moves_keyboard_focus_to_the_content() {
+    let app = spawn_app().await;
+    let browser = Browser::open(&app, "skip").await;
+    browser.go(lang_query(Lang::En)).await;
+    browser.wait("#apply-link").await;
+    browser
+        .tab_until("the skip link", FocusClass("skip-link"))
+        .await;
+    browser.keys(Key::Enter).await;
+    assert_eq!(browser.focused_id().await, "main");
     browser.quit().await;
 }

@@ -13,7 +13,9 @@ use temujanji_shared::wire::{FieldErrorBody, IdType};
 use crate::Catalog;
 use crate::api::{self, Failure};
 use crate::calendar::{SlotPicker, nearest_free};
-use crate::fields::{Alert, ErrorSummary, Listed, OneField, Status, TextField, field_id};
+use crate::fields::{
+    Alert, ErrorSummary, Listed, OneField, Status, TextField, field_id, focus_element,
+};
 use crate::i18n::{BilingualList, Text, long_date, money, step_of, tr, use_lang};
 use crate::pages::PageHeading;
 use crate::session::Session;
@@ -144,6 +146,12 @@ pub fn ApplyPage() -> impl IntoView {
     let start = RwSignal::new(None::<String>);
     let details = Details::new();
     let reload = RwSignal::new(0u32);
+    // Kept for the whole journey: a retry after a lost answer, even after going back to
+    // change nothing or signing in again, reuses the key and gets the first answer.
+    let keyed = RwSignal::new(None::<(BookingForm, String)>);
+    // Why the journey went back a step (an expired sign-in), and where to return after it.
+    let page_notice = RwSignal::new(None::<Text>);
+    let return_to = RwSignal::new(None::<Step>);
 
     let heading = Signal::derive(move || {
         let lang = lang.get();
@@ -170,6 +178,11 @@ pub fn ApplyPage() -> impl IntoView {
                 })
                 .collect_view()}
         </ol>
+        {move || {
+            page_notice
+                .get()
+                .map(|text| view! { <p class="alert" role="alert">{tr(text)}</p> })
+        }}
         {move || match step.get() {
             Step::Email => view! { <EmailStep email step resend_at session /> }.into_any(),
             Step::Code => {
@@ -179,7 +192,9 @@ pub fn ApplyPage() -> impl IntoView {
                         resend_at
                         on_verified=Callback::new(move |s: Session| {
                             session.set(Some(s));
-                            step.set(Step::Service);
+                            page_notice.set(None);
+                            step.set(return_to.get_untracked().unwrap_or(Step::Service));
+                            return_to.set(None);
                         })
                         on_change_email=Callback::new(move |_| step.set(Step::Email))
                     />
@@ -190,7 +205,9 @@ pub fn ApplyPage() -> impl IntoView {
             Step::Slot => view! { <SlotStep service branch date start step reload /> }.into_any(),
             Step::Details => view! { <DetailsStep details email step /> }.into_any(),
             Step::Review => {
-                view! { <ReviewStep details email service branch date start step session reload /> }
+                view! {
+                    <ReviewStep details email service branch date start step session reload keyed page_notice return_to />
+                }
                     .into_any()
             }
         }}
@@ -338,7 +355,9 @@ fn ServiceStep(
             .into_iter()
             .filter(|b| b.services.iter().any(|s| s.service.as_str() == wanted))
             .filter(|b| {
-                needle.is_empty()
+                // The chosen branch stays visible, so nothing hidden is submitted.
+                b.code.as_str() == branch.get()
+                    || needle.is_empty()
                     || b.name.to_lowercase().contains(&needle)
                     || b.state.name().to_lowercase().contains(&needle)
                     || b.address.city.to_string().to_lowercase().contains(&needle)
@@ -554,7 +573,7 @@ fn DetailsStep(details: Details, email: RwSignal<String>, step: RwSignal<Step>) 
         if submitted.get() == 0 {
             return Vec::new();
         }
-        listed(&issues.get(), lang.get())
+        listed(&issues.get(), lang.get(), details.is_passport())
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -730,11 +749,12 @@ fn DetailsStep(details: Details, email: RwSignal<String>, step: RwSignal<Step>) 
 }
 
 /// The label a field's problem is named by in the error summary.
-fn label_of(path: &str) -> Option<Text> {
+fn label_of(path: &str, passport: bool) -> Option<Text> {
     Some(match path {
         "applicant.name" => Text::NameLabel,
         "applicant.id_type" => Text::IdTypeLabel,
-        "applicant.id_number" => Text::IdNumber,
+        "applicant.id_number" if passport => Text::PassportLabel,
+        "applicant.id_number" => Text::MykadLabel,
         "applicant.nationality" => Text::NationalityLabel,
         "applicant.address.line1" => Text::Line1Label,
         "applicant.address.line2" => Text::Line2Label,
@@ -748,32 +768,44 @@ fn label_of(path: &str) -> Option<Text> {
 }
 
 /// "Label: message", so that each summary entry makes sense on its own.
-fn named(path: &str, message: String, lang: temujanji_shared::Lang) -> String {
-    match label_of(path) {
+fn named(path: &str, message: String, lang: temujanji_shared::Lang, passport: bool) -> String {
+    match label_of(path, passport) {
         Some(label) => format!("{}: {message}", label.get(lang)),
         None => message,
     }
 }
 
 /// Field issues in form order, for the error summary.
-fn listed(issues: &[FieldIssue], lang: temujanji_shared::Lang) -> Vec<Listed> {
+fn listed(issues: &[FieldIssue], lang: temujanji_shared::Lang, passport: bool) -> Vec<Listed> {
     DETAIL_PATHS
         .iter()
         .filter_map(|path| issues.iter().find(|i| i.field == *path))
         .map(|i| Listed {
-            id: field_id(i.field),
-            message: named(i.field, i.error.message(lang), lang),
+            id: summary_target(i.field),
+            message: named(i.field, i.error.message(lang), lang, passport),
         })
         .collect()
 }
 
+/// The element a summary entry moves focus to: the input, or the first radio of a group.
+fn summary_target(path: &str) -> String {
+    match path {
+        "applicant.id_type" => "id-type-mykad".to_owned(),
+        _ => field_id(path),
+    }
+}
+
 /// What the server said about fields (should the two ever disagree), for the summary.
-fn listed_from_server(errors: &[FieldErrorBody], lang: temujanji_shared::Lang) -> Vec<Listed> {
+fn listed_from_server(
+    errors: &[FieldErrorBody],
+    lang: temujanji_shared::Lang,
+    passport: bool,
+) -> Vec<Listed> {
     errors
         .iter()
         .map(|e| Listed {
-            id: field_id(&e.field),
-            message: named(&e.field, e.message.clone(), lang),
+            id: summary_target(&e.field),
+            message: named(&e.field, e.message.clone(), lang, passport),
         })
         .collect()
 }
@@ -789,6 +821,9 @@ fn ReviewStep(
     step: RwSignal<Step>,
     session: RwSignal<Option<Session>>,
     reload: RwSignal<u32>,
+    keyed: RwSignal<Option<(BookingForm, String)>>,
+    page_notice: RwSignal<Option<Text>>,
+    return_to: RwSignal<Option<Step>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let catalog = Catalog::use_context();
@@ -797,8 +832,6 @@ fn ReviewStep(
     let server_problems = RwSignal::new(Vec::<Listed>::new());
     let server_attempt = RwSignal::new(0u32);
     let taken = RwSignal::new(false);
-    // The key stays the same while the body does, so a retry after a lost answer is safe.
-    let keyed = RwSignal::new(None::<(BookingForm, String)>);
 
     let form = move || BookingForm {
         branch: some(branch.get()),
@@ -818,9 +851,13 @@ fn ReviewStep(
         let lang = lang.get_untracked();
         match result {
             Ok(appointment) => {
+                // Replace: Back from the slip must not lead to an emptied form.
                 navigate(
                     &format!("/appointment/{}?booked=1", appointment.reference),
-                    Default::default(),
+                    leptos_router::NavigateOptions {
+                        replace: true,
+                        ..Default::default()
+                    },
                 );
             }
             Err(Failure::Problem(p)) if p.kind == "slot_full" || p.kind == "no_such_slot" => {
@@ -830,11 +867,12 @@ fn ReviewStep(
             Err(Failure::Problem(p)) if p.kind == "unauthorized" => {
                 Session::end();
                 session.set(None);
-                failure.set(Some(Text::SignInAgain.get(lang).to_owned()));
+                page_notice.set(Some(Text::SignInAgain));
+                return_to.set(Some(Step::Review));
                 step.set(Step::Email);
             }
             Err(Failure::Problem(p)) if p.kind == "validation_failed" => {
-                server_problems.set(listed_from_server(&p.errors, lang));
+                server_problems.set(listed_from_server(&p.errors, lang, details.is_passport()));
                 server_attempt.update(|n| *n += 1);
                 failure.set(Some(Failure::Problem(p).message(lang)));
             }
@@ -846,7 +884,10 @@ fn ReviewStep(
         failure.set(None);
         server_problems.set(Vec::new());
         taken.set(false);
-        let Some(token) = session.get_untracked().map(|s| s.token) else {
+        let Some(token) = Session::current().map(|s| s.token) else {
+            session.set(None);
+            page_notice.set(Some(Text::SignInAgain));
+            return_to.set(Some(Step::Review));
             step.set(Step::Email);
             return;
         };
@@ -978,9 +1019,11 @@ fn SlotTaken(
         }
     });
     view! {
-        <div class="notice warning" role="alert" id="slot-taken">
-            <h2>{tr(Text::SlotTakenTitle)}</h2>
-            <p>{tr(Text::SlotTakenBody)}</p>
+        <div class="notice warning" id="slot-taken">
+            <div role="alert">
+                <h2>{tr(Text::SlotTakenTitle)}</h2>
+                <p>{tr(Text::SlotTakenBody)}</p>
+            </div>
             <Suspense fallback=move || view! { <p role="status">{tr(Text::Loading)}</p> }>
                 {move || {
                     nearby
@@ -1004,6 +1047,8 @@ fn SlotTaken(
                                                             date.set(Some(day));
                                                             start.set(Some(chosen.clone()));
                                                             taken.set(false);
+                                                            // The focused button goes away with the notice.
+                                                            request_animation_frame(|| focus_element("submit-booking"));
                                                         }
                                                     >
                                                         {move || format!("{}, {from}–{until}", long_date(lang.get(), day))}

@@ -21,6 +21,18 @@ pub fn PageHeading(
     #[prop(optional, into)] step: Option<Signal<usize>>,
 ) -> impl IntoView {
     let heading = NodeRef::<html::H1>::new();
+    // Each page and step has its own title (WCAG 2.4.2).
+    let lang = crate::i18n::use_lang();
+    Effect::new(move |_| {
+        let lang = lang.get();
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            document.set_title(&format!(
+                "{} — {}",
+                text.get(),
+                crate::i18n::Text::ServiceName.get(lang)
+            ));
+        }
+    });
     Effect::new(move |previous: Option<()>| {
         if let Some(step) = step {
             step.track();

@@ -67,19 +67,29 @@ pub fn SlipPage() -> impl IntoView {
         {move || {
             notice
                 .get()
-                .map(|text| view! { <p class="notice success" role="status" id="notice">{tr(text)}</p> })
+                .map(|text| {
+                    view! {
+                        <p class="notice success" role="status" id="notice" tabindex="-1">{tr(text)}</p>
+                    }
+                })
         }}
         {move || match appointment.get() {
             None => view! { <p role="status">{tr(Text::Loading)}</p> }.into_any(),
             Some(Err(failure)) => {
+                if failure.kind() == Some("unauthorized") {
+                    // The server no longer accepts this token: forget it, so that manage asks
+                    // for a new code instead of coming straight back here.
+                    Session::end();
+                }
                 let message = match failure.kind() {
                     Some("unauthorized") => Text::SignInAgain.get(lang.get()).to_owned(),
                     Some("not_found") => Text::NotFound.get(lang.get()).to_owned(),
                     _ => failure.message(lang.get()),
                 };
+                let manage = format!("/manage?reference={}", reference());
                 view! {
                     <p class="alert" role="alert">{message}</p>
-                    <p><a href="/manage">{tr(Text::ManageCta)}</a></p>
+                    <p><a href=manage>{tr(Text::ManageCta)}</a></p>
                 }
                     .into_any()
             }
@@ -99,8 +109,12 @@ fn Slip(appointment: Appointment) -> impl IntoView {
     let reference = a.reference.to_string();
     let qr_label = {
         let reference = reference.clone();
-        Signal::derive(move || format!("QR: {reference}"))
+        Signal::derive(move || format!("{} {reference}", Text::QrCaption.get(lang.get())))
     };
+    let booked = a.status == AppointmentStatus::Booked;
+    let masked = a.applicant.id_number_masked.clone();
+    let last_digits: String = masked.chars().filter(char::is_ascii_digit).collect();
+    let phone_href = format!("tel:{}", branch_phone_digits(&a.branch.phone));
     let service = a.service.clone();
     let branch = a.branch.clone();
     let applicant = a.applicant.clone();
@@ -119,23 +133,30 @@ fn Slip(appointment: Appointment) -> impl IntoView {
                     <p class="reference" id="slip-reference">{reference.clone()}</p>
                     <p class=move || format!("badge status-{}", status.code())>{tr(status_text(status))}</p>
                 </div>
-                <div class="slip-qr">
-                    <QrImage payload=a.qr_payload.clone() label=qr_label />
-                    <p class="hint">{tr(Text::QrCaption)}</p>
-                </div>
+                <Show when=move || booked>
+                    <div class="slip-qr">
+                        <QrImage payload=a.qr_payload.clone() label=qr_label />
+                        <p class="hint">{tr(Text::QrCaption)}</p>
+                    </div>
+                </Show>
             </header>
+            <Show when=move || !booked>
+                <p class="notice warning" id="slip-void">{tr(Text::CancelledSlip)}</p>
+            </Show>
             <dl class="slip-details">
                 <div class="slip-when">
                     <dt>{tr(Text::Date)}</dt>
                     <dd id="slip-date">{move || long_date(lang.get(), date)}</dd>
                     <dt>{tr(Text::Time)}</dt>
                     <dd id="slip-time">{format!("{}–{}", a.start, a.end)}</dd>
-                    <dt>{tr(Text::ArriveBy)}</dt>
-                    <dd class="arrive-by">
-                        <strong>{a.arrive_by.to_string()}</strong>
-                        " "
-                        {tr(Text::ArriveNote)}
-                    </dd>
+                    <Show when=move || booked>
+                        <dt>{tr(Text::ArriveBy)}</dt>
+                        <dd class="arrive-by">
+                            <strong>{a.arrive_by.to_string()}</strong>
+                            " "
+                            {tr(Text::ArriveNote)}
+                        </dd>
+                    </Show>
                 </div>
                 <dt>{tr(Text::Service)}</dt>
                 <dd>{move || service_name.get(lang.get()).to_owned()}</dd>
@@ -152,13 +173,20 @@ fn Slip(appointment: Appointment) -> impl IntoView {
                         branch.address.state.name(),
                     )}
                     <br />
-                    {format!("☎ {}", branch.phone)}
+                    {tr(Text::Telephone)}
+                    ": "
+                    <a href=phone_href>{branch.phone.clone()}</a>
                 </dd>
                 <dt>{tr(Text::Applicant)}</dt>
                 <dd>
                     {applicant.name.clone()}
                     <br />
-                    {format!("{} · {}", applicant.id_number_masked, applicant.nationality)}
+                    <span aria-hidden="true">{masked.clone()}</span>
+                    <span class="visually-hidden">
+                        {tr(Text::NumberEndingIn)}
+                        {format!(" {last_digits}")}
+                    </span>
+                    {format!(" · {}", applicant.nationality)}
                 </dd>
                 <dt>{tr(Text::Fee)}</dt>
                 <dd>
@@ -214,12 +242,28 @@ fn Actions(
             async move { api::reschedule(lang.get_untracked(), &token, &reference, date, &start).await }
         })
     };
+    let reload = RwSignal::new(0u32);
+    let reschedule_error = RwSignal::new(None::<String>);
     let settle = move |result: Option<Result<Appointment, Failure>>, done: Text| match result {
         Some(Ok(updated)) => {
             failure.set(None);
             mode.set(Mode::View);
             notice.set(Some(done));
             state.set(Some(Ok(updated)));
+            // The button that was pressed is gone; the confirmation takes focus.
+            request_animation_frame(|| focus_element("notice"));
+        }
+        Some(Err(f)) if f.kind() == Some("unauthorized") => {
+            Session::end();
+            failure.set(Some(Text::SignInAgain.get(lang.get_untracked()).to_owned()));
+        }
+        Some(Err(f)) if matches!(f.kind(), Some("slot_full" | "no_such_slot")) => {
+            // Taken meanwhile: show the times as they are now.
+            new_start.set(None);
+            reload.update(|n| *n += 1);
+            reschedule_error.set(Some(
+                Text::RescheduleTaken.get(lang.get_untracked()).to_owned(),
+            ));
         }
         Some(Err(f)) => failure.set(Some(f.message(lang.get_untracked()))),
         None => {}
@@ -251,35 +295,34 @@ fn Actions(
         };
         request_animation_frame(move || focus_element(target));
     });
-    let reload = RwSignal::new(0u32);
     let branch = appointment.branch.code.as_str().to_owned();
     let service = appointment.service.code.as_str().to_owned();
-    let reschedule_error = RwSignal::new(None::<String>);
 
     view! {
         <div class="slip-actions no-print">
             <Alert text=failure />
             <Status text=status />
-            <div class="button-row">
-                <button type="button" class="button" id="print-slip" on:click=move |_| {
-                    if let Some(w) = web_sys::window() {
-                        let _ = w.print();
-                    }
-                }>
-                    {tr(Text::Print)}
-                </button>
-                <button
-                    type="button"
-                    class="button secondary"
-                    id="download-pdf"
-                    disabled=pending
-                    on:click=move |_| {
-                        download.dispatch(());
-                    }
-                >
-                    {tr(Text::DownloadPdf)}
-                </button>
-                <Show when=move || active>
+            // A slip that is no longer valid is not offered for printing.
+            <Show when=move || active>
+                <div class="button-row">
+                    <button type="button" class="button" id="print-slip" on:click=move |_| {
+                        if let Some(w) = web_sys::window() {
+                            let _ = w.print();
+                        }
+                    }>
+                        {tr(Text::Print)}
+                    </button>
+                    <button
+                        type="button"
+                        class="button secondary"
+                        id="download-pdf"
+                        disabled=pending
+                        on:click=move |_| {
+                            download.dispatch(());
+                        }
+                    >
+                        {tr(Text::DownloadPdf)}
+                    </button>
                     <button
                         type="button"
                         class="button secondary"
@@ -297,15 +340,15 @@ fn Actions(
                     >
                         {tr(Text::CancelAction)}
                     </button>
-                </Show>
-            </div>
+                </div>
+            </Show>
             {
                 let (branch, service) = (branch.clone(), service.clone());
                 move || match mode.get() {
                     Mode::View => ().into_any(),
                     Mode::ConfirmCancel => {
                         view! {
-                            <div class="notice warning" role="alertdialog" aria-labelledby="cancel-title" aria-describedby="cancel-body">
+                            <div class="notice warning" role="region" aria-labelledby="cancel-title" aria-describedby="cancel-body">
                                 <h2 id="cancel-title" tabindex="-1">{tr(Text::CancelConfirmTitle)}</h2>
                                 <p id="cancel-body">{tr(Text::CancelConfirmBody)}</p>
                                 <div class="button-row">
@@ -372,4 +415,12 @@ fn Actions(
             }
         </div>
     }
+}
+
+/// The digits of a phone number (and a leading +), for a `tel:` link.
+fn branch_phone_digits(phone: &str) -> String {
+    phone
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect()
 }
