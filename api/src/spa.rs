@@ -24,8 +24,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, dir: &Path) {
         web::scope("/assets")
             .wrap(DefaultHeaders::new().add((CACHE_CONTROL, IMMUTABLE)))
             .service(
-                Files::new("", dir.join("assets"))
-                    .default_handler(web::to(|| async { HttpResponse::NotFound().finish() })),
+                // A missing asset is not cached: with several instances being deployed one
+                // after the other, it may exist a moment later (the page's wasm chunks are
+                // fetched long after the page).
+                Files::new("", dir.join("assets")).default_handler(web::to(|| async {
+                    HttpResponse::NotFound()
+                        .insert_header((CACHE_CONTROL, "no-store"))
+                        .finish()
+                })),
             ),
     );
     cfg.default_service(SpaIndex(index));

@@ -14,7 +14,7 @@ mod verify;
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, LazyRoute, lazy_route, path};
 use temujanji_shared::Lang;
 use temujanji_shared::wire::{Branch, Service};
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -94,15 +94,65 @@ fn App() -> impl IntoView {
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <h1>{tr(Text::PageNotFound)}</h1> }>
                     <Route path=path!("/") view=pages::home::HomePage />
-                    <Route path=path!("/apply") view=pages::apply::ApplyPage />
-                    <Route path=path!("/manage") view=pages::manage::ManagePage />
-                    <Route path=path!("/appointment/:reference") view=pages::slip::SlipPage />
+                    <Route path=path!("/apply") view={Lazy::<ApplyRoute>::new()} />
+                    <Route path=path!("/manage") view={Lazy::<ManageRoute>::new()} />
+                    <Route
+                        path=path!("/appointment/:reference")
+                        view={Lazy::<SlipRoute>::new()}
+                    />
                 </Routes>
             </main>
             <footer class="footer">
                 <p>{tr(Text::Footer)}</p>
             </footer>
         </Router>
+    }
+}
+
+// Code splitting: only the home page is in the first wasm. Each other page is a lazy route,
+// split by `cargo xtask build-web` into its own wasm chunk (code shared by two pages into a
+// chunk of its own) and fetched when the route is first shown, on a direct load as on a
+// client-side navigation.
+
+/// `/apply`: the booking journey, loaded on demand.
+struct ApplyRoute;
+
+#[lazy_route]
+impl LazyRoute for ApplyRoute {
+    fn data() -> Self {
+        ApplyRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        pages::apply::ApplyPage().into_any()
+    }
+}
+
+/// `/manage`: find an appointment, loaded on demand.
+struct ManageRoute;
+
+#[lazy_route]
+impl LazyRoute for ManageRoute {
+    fn data() -> Self {
+        ManageRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        pages::manage::ManagePage().into_any()
+    }
+}
+
+/// `/appointment/:reference`: the slip, loaded on demand.
+struct SlipRoute;
+
+#[lazy_route]
+impl LazyRoute for SlipRoute {
+    fn data() -> Self {
+        SlipRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        pages::slip::SlipPage().into_any()
     }
 }
 

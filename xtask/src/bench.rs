@@ -354,11 +354,17 @@ fn first_load_section(load: &crate::web::FirstLoad) -> String {
             (load.total() - budget).div_ceil(1024)
         )
     };
+    let mut lazy = String::from("| File | Bytes | gzip |\n|---|---:|---:|\n");
+    for (name, raw, gzip) in &load.lazy {
+        lazy.push_str(&format!("| `{name}` | {raw} | {gzip} |\n"));
+    }
     format!(
         "## SPA first load\n\n\
          What a browser downloads on the first visit (`dist/` from `cargo xtask build-web`: \
-         release wasm with the size profile and wasm-opt `-Oz`), gzip level 6 as served: \
-         {verdict}.\n\n{table}\n"
+         release wasm with the size profile, split into lazily loaded routes, and wasm-opt \
+         `-Oz`), gzip level 6 as served: {verdict}.\n\n{table}\n\
+         Fetched only when a page other than the home page is first shown (wasm chunks of the \
+         lazy routes and the code they share):\n\n{lazy}\n"
     )
 }
 

@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
-        Some("build-web") => web::build(),
+        Some("build-web") => setup::wasm_toolchain().and_then(|()| web::build()),
         Some("openapi") => openapi(),
         Some("bench") => bench::run(),
         _ => Err(format!(
@@ -119,6 +119,7 @@ fn test() -> Result<(), String> {
         "warnings",
     ])?;
     web::build()?;
+    web::check_budget()?;
     cargo(&["build", "-p", "temujanji-api", "--bin", "temujanji"])?;
     cargo(&[
         "nextest",

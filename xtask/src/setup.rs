@@ -54,8 +54,9 @@ pub fn wasm_toolchain() -> Result<(), String> {
             ],
         )?;
     }
-    // wasm-opt shrinks the SPA: binaryen 132 from npm (Debian's 108 breaks the page).
-    if !crate::web::wasm_opt().is_file() {
+    // wasm-opt shrinks the SPA: binaryen 132 from npm (Debian's 108 breaks the page); terser
+    // minifies its JS.
+    if !crate::web::wasm_opt().is_file() || !crate::web::terser().is_file() {
         let dir = crate::web::wasm_opt_dir().display().to_string();
         cmd("npm", &["ci", "--no-audit", "--no-fund", "--prefix", &dir])?;
     }

@@ -1,6 +1,9 @@
-//! Builds the SPA into `dist/`: rustc to wasm (size profile), wasm-bindgen, wasm-opt
-//! (binaryen 132 from npm, see `xtask/wasm-opt/`), then every asset under `dist/assets/` with a
-//! content hash in its name so that it can be cached for a year.
+//! Builds the SPA into `dist/`: rustc to wasm (size profile), code splitting
+//! (`wasm_split_cli_support`: each lazy route of `web/` becomes a wasm chunk fetched when the
+//! route is first shown, code shared by several chunks a chunk of its own), wasm-bindgen,
+//! wasm-opt (binaryen 132 from npm, see `xtask/wasm-opt/`) on the main module and every chunk,
+//! terser on the JS, then every asset under `dist/assets/` with a content hash in its name so
+//! that it can be cached for a year.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -32,6 +35,17 @@ pub fn wasm_opt() -> PathBuf {
     wasm_opt_dir().join("node_modules/binaryen/bin/wasm-opt")
 }
 
+/// The JS minifier (npm's terser, installed beside binaryen; run with node).
+pub fn terser() -> PathBuf {
+    wasm_opt_dir().join("node_modules/terser/bin/terser")
+}
+
+/// The module name under which the split main wasm imports the chunk loader; the loader
+/// imports `initSync` back from the main JS under [`MAIN_JS`]. Both are rewritten to the
+/// hashed names.
+const SPLIT_LOADER: &str = "./__wasm_split.js";
+const MAIN_JS: &str = "./temujanji_web.js";
+
 pub fn build() -> Result<(), String> {
     cargo(&[
         "build",
@@ -44,47 +58,111 @@ pub fn build() -> Result<(), String> {
     ])?;
     let work = target_dir().join("web-build");
     let _ = std::fs::remove_dir_all(&work);
+    let split_dir = work.join("split");
     let wasm = target_dir().join("wasm32-unknown-unknown/wasm-release/temujanji_web.wasm");
+
+    // Code splitting: every `#[lazy]` / `#[lazy_route]` function (and what only it uses) goes
+    // into a chunk of its own, fetched on first use; the main module keeps the rest.
+    let input = std::fs::read(&wasm).map_err(|e| format!("cannot read {}: {e}", wasm.display()))?;
+    let main_split = split_dir.join("temujanji_web.wasm");
+    let split = wasm_split_cli_support::transform({
+        let mut opts = wasm_split_cli_support::Options::new(&input);
+        opts.output_dir = &split_dir;
+        opts.main_out_path = &main_split;
+        opts.link_name = SPLIT_LOADER;
+        opts.main_module = MAIN_JS;
+        opts
+    })
+    .map_err(|e| format!("wasm-split: {e:?}"))?;
+    drop(input);
+
     cmd(
         "wasm-bindgen",
         &[
             "--target",
             "web",
             "--no-typescript",
+            "--keep-lld-exports",
+            "--no-demangle",
             "--out-dir",
             &work.display().to_string(),
-            &wasm.display().to_string(),
+            &main_split.display().to_string(),
         ],
     )?;
-    let bound = work.join("temujanji_web_bg.wasm");
     let optimised = work.join("optimised.wasm");
-    let mut opt_args = vec![
-        wasm_opt().display().to_string(),
-        "-Oz".into(),
-        "--strip-debug".into(),
-        "--strip-producers".into(),
-    ];
-    opt_args.extend(WASM_FEATURES.iter().map(|f| f.to_string()));
-    opt_args.extend([
-        bound.display().to_string(),
-        "-o".into(),
-        optimised.display().to_string(),
-    ]);
-    cmd(
-        "node",
-        &opt_args.iter().map(String::as_str).collect::<Vec<_>>(),
-    )?;
+    optimise(&work.join("temujanji_web_bg.wasm"), &optimised)?;
 
     let dist = root().join("dist");
     let _ = std::fs::remove_dir_all(&dist);
     let assets = dist.join("assets");
     std::fs::create_dir_all(&assets).map_err(|e| format!("cannot create dist/assets: {e}"))?;
-    let js = hashed(
-        &work.join("temujanji_web.js"),
-        &assets,
-        "temujanji_web",
-        "js",
+
+    // The chunks: optimised, then named by their content.
+    let mut loader = read(&split_dir.join(SPLIT_LOADER))?;
+    for chunk in &split.split_modules {
+        let stem = chunk
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .ok_or_else(|| format!("odd chunk name {}", chunk.display()))?;
+        let chunk_opt = work.join(format!("{stem}.opt.wasm"));
+        optimise(chunk, &chunk_opt)?;
+        let name = hashed(&chunk_opt, &assets, stem, "wasm")?;
+        let reference = format!("\"./{stem}.wasm\"");
+        if !loader.contains(&reference) {
+            return Err(format!("the split loader does not load {stem}.wasm"));
+        }
+        loader = loader.replace(&reference, &format!("\"./{name}\""));
+    }
+
+    // A chunk that cannot load (a deploy replaced the build this page came from, or the
+    // network failed) would abort the wasm: load the page afresh instead, at most once in 30 s.
+    const ON_FAILURE: &str = "console.error(e);";
+    if loader.matches(ON_FAILURE).count() != 1 {
+        return Err("the split loader does not report a failed load as expected".into());
+    }
+    let loader = loader.replace(
+        ON_FAILURE,
+        "console.error(e); try { \
+         const last = Number(sessionStorage.getItem(\"wasm-split-reload\")) || 0; \
+         if (Date.now() - last > 30000) { \
+         sessionStorage.setItem(\"wasm-split-reload\", String(Date.now())); \
+         location.reload(); } } catch (_) {}",
+    );
+
+    // The main JS imports the loader and the loader imports the main JS: both names carry one
+    // hash, of both (minified) contents with a placeholder for it, so that a change in either
+    // (or in any chunk, whose name the loader holds) renames both.
+    const KEY: &str = "@@KEY@@";
+    let main_js = read(&work.join("temujanji_web.js"))?;
+    let from_loader = format!("from \"{SPLIT_LOADER}\"");
+    if !main_js.contains(&from_loader) {
+        return Err(format!("the main JS does not import {SPLIT_LOADER}"));
+    }
+    let main_js = main_js.replace(&from_loader, &format!("from \"./wasm_split-{KEY}.js\""));
+    let from_main = format!("from \"{MAIN_JS}\"");
+    if !loader.contains(&from_main) {
+        return Err(format!("the split loader does not import {MAIN_JS}"));
+    }
+    let loader = loader.replace(&from_main, &format!("from \"./temujanji_web-{KEY}.js\""));
+    let main_js = minify(&work, "temujanji_web", &main_js)?;
+    let loader = minify(&work, "wasm_split", &loader)?;
+    if !main_js.contains(KEY) || !loader.contains(KEY) {
+        return Err("the minifier dropped the module names".into());
+    }
+    let key = {
+        let mut digest = Sha256::new();
+        digest.update(main_js.as_bytes());
+        digest.update([0]);
+        digest.update(loader.as_bytes());
+        hex(&digest.finalize()[..6])
+    };
+    let js = format!("temujanji_web-{key}.js");
+    write(&assets.join(&js), &main_js.replace(KEY, &key))?;
+    write(
+        &assets.join(format!("wasm_split-{key}.js")),
+        &loader.replace(KEY, &key),
     )?;
+
     let wasm = hashed(&optimised, &assets, "temujanji_web_bg", "wasm")?;
     let css = hashed(
         &root().join("web/static/style.css"),
@@ -100,14 +178,67 @@ pub fn build() -> Result<(), String> {
     if index.contains("{{") {
         return Err("web/static/index.html has a placeholder the build does not fill".into());
     }
-    std::fs::write(dist.join("index.html"), index).map_err(|e| format!("index.html: {e}"))?;
+    write(&dist.join("index.html"), &index)?;
     let size = first_load(&dist)?;
+    for (name, raw, gzip) in &size.files {
+        eprintln!("xtask:   first load  {name}: {raw} bytes, {gzip} gzip");
+    }
+    for (name, raw, gzip) in &size.lazy {
+        eprintln!("xtask:   on demand   {name}: {raw} bytes, {gzip} gzip");
+    }
     eprintln!(
-        "xtask: the SPA is in {}; first load {} bytes gzip (budget {FIRST_LOAD_BUDGET})",
+        "xtask: the SPA is in {}; first load {} bytes gzip (budget {FIRST_LOAD_BUDGET}), \
+         {} bytes gzip more loaded on demand",
         dist.display(),
-        size.total()
+        size.total(),
+        size.lazy.iter().map(|(_, _, gzip)| gzip).sum::<usize>()
     );
     Ok(())
+}
+
+/// wasm-opt `-Oz` (binaryen from npm) of one module.
+fn optimise(from: &Path, to: &Path) -> Result<(), String> {
+    let mut opt_args = vec![
+        wasm_opt().display().to_string(),
+        "-Oz".into(),
+        "--converge".into(),
+        "--strip-debug".into(),
+        "--strip-producers".into(),
+    ];
+    opt_args.extend(WASM_FEATURES.iter().map(|f| f.to_string()));
+    opt_args.extend([
+        from.display().to_string(),
+        "-o".into(),
+        to.display().to_string(),
+    ]);
+    cmd(
+        "node",
+        &opt_args.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+}
+
+/// The JS module `text`, minified by terser (from npm, beside binaryen).
+fn minify(work: &Path, stem: &str, text: &str) -> Result<String, String> {
+    let from = work.join(format!("{stem}.full.js"));
+    let to = work.join(format!("{stem}.min.js"));
+    write(&from, text)?;
+    cmd(
+        "node",
+        &[
+            &terser().display().to_string(),
+            "--module",
+            "--compress",
+            "--mangle",
+            "-o",
+            &to.display().to_string(),
+            &from.display().to_string(),
+        ],
+    )?;
+    read(&to)
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 fn read(path: &Path) -> Result<String, String> {
@@ -127,9 +258,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Sizes of what a browser downloads on the first visit, as served (gzip).
+/// Sizes of what a browser downloads on the first visit, as served (gzip), and of what it
+/// downloads only when a lazily loaded page is first shown.
 pub struct FirstLoad {
     pub files: Vec<(String, usize, usize)>,
+    pub lazy: Vec<(String, usize, usize)>,
 }
 
 impl FirstLoad {
@@ -138,32 +271,94 @@ impl FirstLoad {
     }
 }
 
-/// Measures `index.html` and every asset under `dist/assets/`, raw and gzip (level 6, as the
-/// server's compression middleware sends them).
+/// Measures, raw and gzip (level 6, as the server's compression middleware sends them), the
+/// first load: `index.html`, every asset it names (`/assets/…`) and every module those import
+/// statically (`from "./…"`), transitively. Any other asset under `dist/assets/` (the wasm
+/// chunks that the split loader fetches on first use) is reported in `lazy`.
 pub fn first_load(dist: &Path) -> Result<FirstLoad, String> {
-    let mut paths = vec![dist.join("index.html")];
-    let mut assets: Vec<_> = std::fs::read_dir(dist.join("assets"))
-        .map_err(|e| format!("dist/assets: {e}"))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .collect();
-    assets.sort();
-    paths.extend(assets);
-    let mut files = Vec::new();
-    for path in paths {
-        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
-        encoder
-            .write_all(&bytes)
-            .and_then(|_| encoder.finish())
-            .map(|gz| {
-                let name = path
-                    .strip_prefix(dist)
-                    .unwrap_or(&path)
-                    .display()
-                    .to_string();
-                files.push((name, bytes.len(), gz.len()));
-            })
-            .map_err(|e| format!("gzip: {e}"))?;
+    let assets = dist.join("assets");
+    let index = read(&dist.join("index.html"))?;
+    let mut needed: Vec<String> = Vec::new();
+    let mut queue: Vec<String> = references(&index, "/assets/");
+    while let Some(name) = queue.pop() {
+        if needed.contains(&name) {
+            continue;
+        }
+        if name.ends_with(".js") {
+            let js = read(&assets.join(&name))?;
+            for keyword in ["from", "import"] {
+                for gap in ["", " "] {
+                    for quote in ['"', '\'', '`'] {
+                        queue.extend(references(&js, &format!("{keyword}{gap}{quote}./")));
+                    }
+                }
+            }
+        }
+        needed.push(name);
     }
-    Ok(FirstLoad { files })
+    let mut all: Vec<String> = std::fs::read_dir(&assets)
+        .map_err(|e| format!("dist/assets: {e}"))?
+        .filter_map(|entry| {
+            entry
+                .ok()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+        })
+        .collect();
+    all.sort();
+    if let Some(missing) = needed.iter().find(|n| !all.contains(n)) {
+        return Err(format!("dist/assets/{missing} is referenced but missing"));
+    }
+    let mut files = vec![measure(dist, &dist.join("index.html"))?];
+    let mut lazy = Vec::new();
+    for name in all {
+        let size = measure(dist, &assets.join(&name))?;
+        if needed.contains(&name) {
+            files.push(size);
+        } else {
+            lazy.push(size);
+        }
+    }
+    Ok(FirstLoad { files, lazy })
+}
+
+/// The asset names that follow `prefix` in `text` (up to the closing quote).
+fn references(text: &str, prefix: &str) -> Vec<String> {
+    text.split(prefix)
+        .skip(1)
+        .filter_map(|rest| {
+            let end = rest.find(['"', '\'', '`', ')', ' ', '>'])?;
+            let name = &rest[..end];
+            (!name.is_empty() && !name.contains('/')).then(|| name.to_owned())
+        })
+        .collect()
+}
+
+/// (path under dist, bytes, gzip bytes) of one file.
+fn measure(dist: &Path, path: &Path) -> Result<(String, usize, usize), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    let gz = encoder
+        .write_all(&bytes)
+        .and_then(|_| encoder.finish())
+        .map_err(|e| format!("gzip: {e}"))?;
+    let name = path
+        .strip_prefix(dist)
+        .unwrap_or(path)
+        .display()
+        .to_string();
+    Ok((name, bytes.len(), gz.len()))
+}
+
+/// Fails when the first load is over [`FIRST_LOAD_BUDGET`] (the test command checks it after
+/// every build, so the budget cannot be lost unnoticed).
+pub fn check_budget() -> Result<(), String> {
+    let size = first_load(&root().join("dist"))?;
+    if size.total() > FIRST_LOAD_BUDGET {
+        return Err(format!(
+            "the SPA's first load is {} bytes gzip, over the {FIRST_LOAD_BUDGET}-byte budget; \
+             see `cargo xtask build-web` for the files",
+            size.total()
+        ));
+    }
+    Ok(())
 }

@@ -781,6 +781,19 @@ async fn switching_language_keeps_the_page_and_what_was_typed() {
     browser
         .wait_text("#apply-link", "Apply for an appointment")
         .await;
+    // Pages split out of the first download load on a direct visit too.
+    browser.go("/manage?reference=ABCDE-FGHJK").await;
+    assert_eq!(
+        browser
+            .wait("#reference")
+            .await
+            .prop("value")
+            .await
+            .expect("value"),
+        Some("ABCDE-FGHJK".to_owned())
+    );
+    browser.go("/apply").await;
+    browser.wait("#email").await;
     browser.quit().await;
 }
 

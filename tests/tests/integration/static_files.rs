@@ -73,5 +73,10 @@ async fn pages_are_never_cached_and_hashed_assets_are_cached_compressed() {
         404,
         "a missing asset is not the index page"
     );
+    assert_eq!(
+        missing.headers()["cache-control"],
+        "no-store",
+        "a missing asset is not cached (it may be there after a deploy)"
+    );
     server.stop().await;
 }
