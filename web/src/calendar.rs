@@ -104,6 +104,19 @@ pub fn SlotPicker(
             };
             *m = next.unwrap_or(*m);
         });
+        // At the end of the bookable window the pressed button turns disabled; keep keyboard
+        // focus on the month it shows instead of losing it to the page.
+        let first = month.get_untracked();
+        let at_end = shown().is_some_and(|a| {
+            if forward {
+                last_of_month(first) >= a.bookable_until
+            } else {
+                first <= a.bookable_from
+            }
+        });
+        if at_end {
+            request_animation_frame(|| crate::fields::focus_element("calendar-month"));
+        }
     };
     let pick_day = move |day: NaiveDate| {
         if date.get_untracked() != Some(day) {

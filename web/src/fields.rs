@@ -235,3 +235,16 @@ pub fn Alert(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
         </Show>
     }
 }
+
+/// A list could not be loaded: say so and offer to try again (`retry`).
+#[component]
+pub fn CatalogRetry(retry: Callback<()>) -> impl IntoView {
+    view! {
+        <div class="alert" role="alert">
+            <p>{tr(Text::LoadFailed)}</p>
+            <button type="button" class="button secondary" on:click=move |_| retry.run(())>
+                {tr(Text::TryAgain)}
+            </button>
+        </div>
+    }
+}

@@ -203,6 +203,9 @@ texts! {
     CancelledSlip => "Temujanji ini telah dibatalkan. Slip ini tidak sah lagi.", "This appointment has been cancelled. This slip is no longer valid.";
     Telephone => "Telefon", "Telephone";
     NumberEndingIn => "Nombor berakhir dengan", "Number ending in";
+    LoadFailed => "Maklumat tidak dapat dimuatkan. Sila semak sambungan anda.",
+        "The information could not be loaded. Please check your connection.";
+    TryAgain => "Cuba lagi", "Try again";
     NetworkError => "Tiada sambungan ke pelayan. Sila cuba lagi.", "Could not reach the server. Please try again.";
 }
 

@@ -16,7 +16,7 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, lazy_route, path};
 use temujanji_shared::Lang;
-use temujanji_shared::wire::{Branch, Service};
+use temujanji_shared::wire::Service;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::api::Answer;
@@ -28,10 +28,11 @@ pub fn start() {
     leptos::mount::mount_to_body(App);
 }
 
-/// Branches and services, loaded once and shared by every page (their texts are bilingual).
+/// The services, loaded once and shared by every page (their texts are bilingual). The
+/// branches are loaded by the apply page, which alone needs them (see `pages::apply::Branches`),
+/// so that their code stays out of the first download.
 #[derive(Clone, Copy)]
 pub struct Catalog {
-    pub branches: LocalResource<Answer<Vec<Branch>>>,
     pub services: LocalResource<Answer<Vec<Service>>>,
 }
 
@@ -48,12 +49,14 @@ impl Catalog {
             .find(|s| s.code.as_str() == code)
     }
 
-    pub fn branch(&self, code: &str) -> Option<Branch> {
-        self.branches
-            .get()
-            .and_then(Result::ok)?
-            .into_iter()
-            .find(|b| b.code.as_str() == code)
+    /// Loads the list again (after a failed start, e.g. a network blip).
+    pub fn retry(&self) {
+        self.services.refetch();
+    }
+
+    /// Whether the list failed to load.
+    pub fn failed(&self) -> bool {
+        matches!(self.services.get(), Some(Err(_)))
     }
 }
 
@@ -64,7 +67,6 @@ fn App() -> impl IntoView {
     Effect::new(move |_| remember_lang(lang.get()));
     let first = lang.get_untracked();
     provide_context(Catalog {
-        branches: LocalResource::new(move || api::branches(first)),
         services: LocalResource::new(move || api::services(first)),
     });
 

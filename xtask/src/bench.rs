@@ -346,12 +346,12 @@ fn first_load_section(load: &crate::web::FirstLoad) -> String {
     let raw: usize = load.files.iter().map(|(_, raw, _)| raw).sum();
     table.push_str(&format!("| **Total** | {raw} | **{}** |\n", load.total()));
     let verdict = if load.total() <= budget {
-        format!("within the {} KB budget", budget / 1024)
+        format!("within the {} KB budget", budget / 1000)
     } else {
         format!(
             "**over the {} KB budget by {} KB**",
-            budget / 1024,
-            (load.total() - budget).div_ceil(1024)
+            budget / 1000,
+            (load.total() - budget).div_ceil(1000)
         )
     };
     let mut lazy = String::from("| File | Bytes | gzip |\n|---|---:|---:|\n");

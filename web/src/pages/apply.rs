@@ -8,13 +8,13 @@ use leptos_router::hooks::use_navigate;
 use temujanji_shared::address::State;
 use temujanji_shared::email::EmailAddress;
 use temujanji_shared::form::{AddressForm, ApplicantForm, BookingForm, FieldIssue};
-use temujanji_shared::wire::{FieldErrorBody, IdType};
+use temujanji_shared::wire::{Branch, FieldErrorBody, IdType};
 
 use crate::Catalog;
-use crate::api::{self, Failure};
+use crate::api::{self, Answer, Failure};
 use crate::calendar::{SlotPicker, nearest_free};
 use crate::fields::{
-    Alert, ErrorSummary, Listed, OneField, Status, TextField, field_id, focus_element,
+    Alert, CatalogRetry, ErrorSummary, Listed, OneField, Status, TextField, field_id, focus_element,
 };
 use crate::i18n::{BilingualList, Text, long_date, money, step_of, tr, use_lang};
 use crate::pages::PageHeading;
@@ -120,6 +120,41 @@ impl Details {
     }
 }
 
+/// The branches, loaded when the apply page opens (only it needs them).
+#[derive(Clone, Copy)]
+pub struct Branches {
+    list: LocalResource<Answer<Vec<Branch>>>,
+}
+
+impl Branches {
+    fn load() -> Branches {
+        let lang = use_lang().get_untracked();
+        Branches {
+            list: LocalResource::new(move || api::branches(lang)),
+        }
+    }
+
+    fn use_context() -> Branches {
+        expect_context::<Branches>()
+    }
+
+    fn retry(&self) {
+        self.list.refetch();
+    }
+
+    fn failed(&self) -> bool {
+        matches!(self.list.get(), Some(Err(_)))
+    }
+
+    fn branch(&self, code: &str) -> Option<Branch> {
+        self.list
+            .get()
+            .and_then(Result::ok)?
+            .into_iter()
+            .find(|b| b.code.as_str() == code)
+    }
+}
+
 /// A new random key for `Idempotency-Key`.
 fn new_key() -> String {
     web_sys::window()
@@ -132,6 +167,7 @@ fn new_key() -> String {
 pub fn ApplyPage() -> impl IntoView {
     let lang = use_lang();
     let catalog = Catalog::use_context();
+    provide_context(Branches::load());
     let session = RwSignal::new(Session::current());
     let step = RwSignal::new(if session.get_untracked().is_some() {
         Step::Service
@@ -318,6 +354,7 @@ fn ServiceStep(
 ) -> impl IntoView {
     let lang = use_lang();
     let catalog = Catalog::use_context();
+    let branches = Branches::use_context();
     let search = RwSignal::new(String::new());
     let submitted = RwSignal::new(0u32);
     let service_error = Signal::derive(move || {
@@ -347,8 +384,8 @@ fn ServiceStep(
     let matching = move || {
         let wanted = service.get();
         let needle = search.get().trim().to_lowercase();
-        catalog
-            .branches
+        branches
+            .list
             .get()
             .and_then(Result::ok)
             .unwrap_or_default()
@@ -373,6 +410,12 @@ fn ServiceStep(
     };
     view! {
         <form novalidate on:submit=on_submit>
+            <Show when=move || catalog.failed() || branches.failed()>
+                <CatalogRetry retry=Callback::new(move |_| {
+                    catalog.retry();
+                    branches.retry();
+                }) />
+            </Show>
             <ErrorSummary problems attempt=submitted />
             <div class="field" class:field-error=move || service_error.get().is_some()>
                 <label for="service">{tr(Text::ServiceLabel)}</label>
@@ -489,6 +532,7 @@ fn SlotStep(
 ) -> impl IntoView {
     let lang = use_lang();
     let catalog = Catalog::use_context();
+    let branches = Branches::use_context();
     let submitted = RwSignal::new(0u32);
     let error = Signal::derive(move || {
         ((submitted.get() > 0) && start.get().is_none())
@@ -517,7 +561,7 @@ fn SlotStep(
             <ErrorSummary problems attempt=submitted />
             <p class="chosen">
                 {move || {
-                    let name = catalog.branch(&branch.get()).map(|b| b.name).unwrap_or_default();
+                    let name = branches.branch(&branch.get()).map(|b| b.name).unwrap_or_default();
                     let service = catalog
                         .service(&service.get())
                         .map(|s| s.name.get(lang.get()).to_owned())
@@ -827,6 +871,7 @@ fn ReviewStep(
 ) -> impl IntoView {
     let lang = use_lang();
     let catalog = Catalog::use_context();
+    let branches = Branches::use_context();
     let navigate = use_navigate();
     let failure = RwSignal::new(None::<String>);
     let server_problems = RwSignal::new(Vec::<Listed>::new());
@@ -953,7 +998,7 @@ fn ReviewStep(
                 )}
                 {row(
                     Text::Branch,
-                    Signal::derive(move || catalog.branch(&branch.get()).map(|b| b.name).unwrap_or_default()),
+                    Signal::derive(move || branches.branch(&branch.get()).map(|b| b.name).unwrap_or_default()),
                     Step::Service,
                 )}
                 {row(

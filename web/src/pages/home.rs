@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::Catalog;
+use crate::fields::CatalogRetry;
 use crate::i18n::{BilingualList, Text, money, tr, use_lang};
 use crate::pages::PageHeading;
 
@@ -52,8 +53,8 @@ pub fn HomePage() -> impl IntoView {
                         .services
                         .get()
                         .map(|result| match result {
-                            Err(failure) => {
-                                view! { <p class="alert" role="alert">{failure.message(lang.get())}</p> }
+                            Err(_) => {
+                                view! { <CatalogRetry retry=Callback::new(move |_| catalog.retry()) /> }
                                     .into_any()
                             }
                             Ok(services) => {
