@@ -1,6 +1,7 @@
 //! Calls to the Temujanji API (same origin), decoded into the `shared` wire types. Problems
 //! come back in the interface language (`Accept-Language`).
 
+use crate::i18n::Text;
 use chrono::NaiveDate;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
@@ -12,13 +13,15 @@ use temujanji_shared::wire::{
     Service, Token, VerifyEmailCode,
 };
 
-/// Why a call did not give the expected answer.
+/// Why a call (or a step) did not give the expected answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Failure {
     /// The server answered with an RFC 9457 problem.
     Problem(Problem),
     /// The server could not be reached, or answered something unreadable.
     Network,
+    /// A reason the app states itself.
+    Local(Text),
 }
 
 impl Failure {
@@ -26,15 +29,32 @@ impl Failure {
     pub fn kind(&self) -> Option<&str> {
         match self {
             Failure::Problem(p) => Some(p.kind.as_str()),
-            Failure::Network => None,
+            Failure::Network | Failure::Local(_) => None,
         }
     }
 
-    /// A sentence for the user, in `lang`.
+    /// A sentence for the user, in `lang`. Kept as the failure itself and rendered when shown,
+    /// so that switching language translates it; problems whose text carries details from the
+    /// server (seconds to wait, a block's reason) keep the server's words, in the language of
+    /// the request.
     pub fn message(&self, lang: Lang) -> String {
-        match self {
-            Failure::Problem(p) => p.detail.clone().unwrap_or_else(|| p.title.clone()),
-            Failure::Network => crate::i18n::Text::NetworkError.get(lang).to_owned(),
+        let local = match self {
+            Failure::Local(text) => Some(*text),
+            Failure::Network => Some(Text::NetworkError),
+            Failure::Problem(p) => match p.kind.as_str() {
+                "unauthorized" => Some(Text::SignInAgain),
+                "not_found" => Some(Text::NotFound),
+                "slot_full" | "no_such_slot" => Some(Text::RescheduleTaken),
+                "duplicate_active_appointment" => Some(Text::DuplicateActive),
+                "code_expired" => Some(Text::CodeExpired),
+                "too_many_attempts" => Some(Text::TooManyAttempts),
+                _ => None,
+            },
+        };
+        match (local, self) {
+            (Some(text), _) => text.get(lang).to_owned(),
+            (None, Failure::Problem(p)) => p.detail.clone().unwrap_or_else(|| p.title.clone()),
+            (None, _) => Text::NetworkError.get(lang).to_owned(),
         }
     }
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use temujanji_shared::error::ValidationError;
 
+use crate::api::Failure;
 use crate::i18n::{Text, tr, use_lang};
 
 /// The element id of a field, from its dotted API path (`applicant.address.postcode` →
@@ -224,13 +225,14 @@ pub fn Status(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
-/// An alert for a failed action.
+/// An alert for a failed action, in the current language.
 #[component]
-pub fn Alert(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
+pub fn Alert(#[prop(into)] failure: Signal<Option<Failure>>) -> impl IntoView {
+    let lang = use_lang();
     view! {
-        <Show when=move || text.get().is_some()>
+        <Show when=move || failure.get().is_some()>
             <p class="alert" role="alert">
-                {move || text.get().unwrap_or_default()}
+                {move || failure.get().map(|f| f.message(lang.get())).unwrap_or_default()}
             </p>
         </Show>
     }

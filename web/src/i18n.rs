@@ -206,6 +206,12 @@ texts! {
     LoadFailed => "Maklumat tidak dapat dimuatkan. Sila semak sambungan anda.",
         "The information could not be loaded. Please check your connection.";
     TryAgain => "Cuba lagi", "Try again";
+    DuplicateActive => "Anda sudah mempunyai temujanji aktif untuk perkhidmatan ini. Urus temujanji itu dengan nombor rujukannya.",
+        "You already have an active appointment for this service. Manage it with its reference number.";
+    CodeExpired => "Kod telah tamat tempoh atau telah digunakan. Minta kod baharu.",
+        "The code has expired or was already used. Ask for a new code.";
+    TooManyAttempts => "Terlalu banyak kod yang salah. Minta kod baharu.",
+        "Too many wrong codes. Ask for a new code.";
     NetworkError => "Tiada sambungan ke pelayan. Sila cuba lagi.", "Could not reach the server. Please try again.";
 }
 

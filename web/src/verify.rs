@@ -35,8 +35,8 @@ pub fn CodeForm(
 ) -> impl IntoView {
     let lang = use_lang();
     let code = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<String>);
-    let notice = RwSignal::new(None::<String>);
+    let failure = RwSignal::new(None::<Failure>);
+    let notice = RwSignal::new(None::<Text>);
     let now = RwSignal::new(js_sys::Date::now());
     if let Ok(handle) = set_interval_with_handle(
         move || now.set(js_sys::Date::now()),
@@ -68,7 +68,7 @@ pub fn CodeForm(
     };
     Effect::new(move |_| match verify.value().get() {
         Some(Ok(session)) => on_verified.run(session),
-        Some(Err(f)) => failure.set(Some(f.message(lang.get_untracked()))),
+        Some(Err(f)) => failure.set(Some(f)),
         None => {}
     });
     let resend = {
@@ -79,9 +79,9 @@ pub fn CodeForm(
         Some(Ok(at)) => {
             resend_at.set(at);
             failure.set(None);
-            notice.set(Some(Text::CodeResent.get(lang.get_untracked()).to_owned()));
+            notice.set(Some(Text::CodeResent));
         }
-        Some(Err(f)) => failure.set(Some(f.message(lang.get_untracked()))),
+        Some(Err(f)) => failure.set(Some(f)),
         None => {}
     });
 
@@ -99,7 +99,7 @@ pub fn CodeForm(
         } else if resend.pending().get() {
             Some(Text::Sending.get(lang.get()).to_owned())
         } else {
-            notice.get()
+            notice.get().map(|t| t.get(lang.get()).to_owned())
         }
     });
 
@@ -116,7 +116,7 @@ pub fn CodeForm(
                 autocomplete="one-time-code"
                 inputmode="numeric"
             />
-            <Alert text=failure />
+            <Alert failure />
             <Status text=status />
             <div class="button-row">
                 <button type="submit" class="button" disabled=move || verify.pending().get()>

@@ -810,3 +810,41 @@ async fn the_skip_link_moves_keyboard_focus_to_the_content() {
     assert_eq!(browser.focused_id().await, "main");
     browser.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_sign_in_is_forgotten_and_explained_in_the_chosen_language() {
+    let app = spawn_app().await;
+    let browser = Browser::open(&app, "refused").await;
+    browser.go(lang_query(Lang::Ms)).await;
+    browser.wait("#apply-link").await;
+    // A session the server does not accept (e.g. signed with a key since rotated).
+    browser
+        .driver
+        .execute(
+            "sessionStorage.setItem('temujanji.session', JSON.stringify({ email: 'siti@example.com', \
+             token: 'not-a-token', expires_at_ms: Date.now() + 3600000 }));",
+            vec![],
+        )
+        .await
+        .expect("set the session");
+    browser.go("/appointment/ABCDE-FGHJK").await;
+    browser.wait_text(".alert", "Sesi anda telah tamat").await;
+    let stored = browser
+        .driver
+        .execute(
+            "return sessionStorage.getItem('temujanji.session');",
+            vec![],
+        )
+        .await
+        .expect("read the session");
+    assert!(stored.json().is_null(), "the refused token is forgotten");
+    let manage = browser.attr("main a[href^='/manage']", "href").await;
+    assert!(
+        manage.ends_with("/manage?reference=ABCDE-FGHJK"),
+        "{manage}"
+    );
+    browser.click(".lang-switch").await;
+    browser.wait_text(".alert", "Your session has ended").await;
+    browser.shot("slip").await;
+    browser.quit().await;
+}

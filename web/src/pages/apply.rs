@@ -280,7 +280,7 @@ fn EmailStep(
     session: RwSignal<Option<Session>>,
 ) -> impl IntoView {
     let lang = use_lang();
-    let failure = RwSignal::new(None::<String>);
+    let failure = RwSignal::new(None::<Failure>);
     let parsed =
         Memo::new(move |_| EmailAddress::parse(&email.get()).map(|e| e.as_str().to_owned()));
     let OneField {
@@ -295,7 +295,7 @@ fn EmailStep(
             resend_at.set(at);
             step.set(Step::Code);
         }
-        Some(Err(f)) => failure.set(Some(f.message(lang.get_untracked()))),
+        Some(Err(f)) => failure.set(Some(f)),
         None => {}
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -335,7 +335,7 @@ fn EmailStep(
                 autocomplete="email"
                 inputmode="email"
             />
-            <Alert text=failure />
+            <Alert failure />
             <Status text=status />
             <button type="submit" class="button" disabled=move || request.pending().get()>
                 {tr(Text::SendCode)}
@@ -873,7 +873,7 @@ fn ReviewStep(
     let catalog = Catalog::use_context();
     let branches = Branches::use_context();
     let navigate = use_navigate();
-    let failure = RwSignal::new(None::<String>);
+    let failure = RwSignal::new(None::<Failure>);
     let server_problems = RwSignal::new(Vec::<Listed>::new());
     let server_attempt = RwSignal::new(0u32);
     let taken = RwSignal::new(false);
@@ -919,9 +919,9 @@ fn ReviewStep(
             Err(Failure::Problem(p)) if p.kind == "validation_failed" => {
                 server_problems.set(listed_from_server(&p.errors, lang, details.is_passport()));
                 server_attempt.update(|n| *n += 1);
-                failure.set(Some(Failure::Problem(p).message(lang)));
+                failure.set(Some(Failure::Problem(p)));
             }
-            Err(other) => failure.set(Some(other.message(lang))),
+            Err(other) => failure.set(Some(other)),
         }
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -1020,7 +1020,7 @@ fn ReviewStep(
                 {row(Text::Phone, Signal::derive(move || details.phone.get()), Step::Details)}
                 {row(Text::Email, Signal::derive(move || email.get()), Step::Email)}
             </dl>
-            <Alert text=failure />
+            <Alert failure />
             <Status text=status />
             <div class="button-row">
                 <button type="button" class="button secondary" on:click=change(Step::Details)>

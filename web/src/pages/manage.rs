@@ -6,6 +6,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use temujanji_shared::email::EmailAddress;
 use temujanji_shared::reference::Reference;
 
+use crate::api::Failure;
 use crate::fields::{Alert, ErrorSummary, Listed, Status, TextField};
 use crate::i18n::{Text, tr, use_lang};
 use crate::pages::PageHeading;
@@ -23,7 +24,7 @@ pub fn ManagePage() -> impl IntoView {
     let resend_at = RwSignal::new(0.0);
     let submitted = RwSignal::new(0u32);
     let touched = RwSignal::new(Vec::<&'static str>::new());
-    let failure = RwSignal::new(None::<String>);
+    let failure = RwSignal::new(None::<Failure>);
 
     let parsed_reference =
         Memo::new(move |_| Reference::parse(&reference.get()).map(|r| r.to_string()));
@@ -69,7 +70,7 @@ pub fn ManagePage() -> impl IntoView {
             resend_at.set(at);
             code_sent.set(true);
         }
-        Some(Err(f)) => failure.set(Some(f.message(lang.get_untracked()))),
+        Some(Err(f)) => failure.set(Some(f)),
         None => {}
     });
     let on_submit = {
@@ -138,7 +139,7 @@ pub fn ManagePage() -> impl IntoView {
                             autocomplete="email"
                             inputmode="email"
                         />
-                        <Alert text=failure />
+                        <Alert failure />
                         <Status text=status />
                         <button type="submit" class="button" disabled=move || request.pending().get()>
                             {tr(Text::Find)}

@@ -214,7 +214,7 @@ fn Actions(
 ) -> impl IntoView {
     let lang = use_lang();
     let mode = RwSignal::new(Mode::View);
-    let failure = RwSignal::new(None::<String>);
+    let failure = RwSignal::new(None::<Failure>);
     let reference = appointment.reference.to_string();
     let active = appointment.status == AppointmentStatus::Booked;
 
@@ -243,7 +243,7 @@ fn Actions(
         })
     };
     let reload = RwSignal::new(0u32);
-    let reschedule_error = RwSignal::new(None::<String>);
+    let reschedule_error = RwSignal::new(None::<Text>);
     let settle = move |result: Option<Result<Appointment, Failure>>, done: Text| match result {
         Some(Ok(updated)) => {
             failure.set(None);
@@ -255,24 +255,22 @@ fn Actions(
         }
         Some(Err(f)) if f.kind() == Some("unauthorized") => {
             Session::end();
-            failure.set(Some(Text::SignInAgain.get(lang.get_untracked()).to_owned()));
+            failure.set(Some(Failure::Local(Text::SignInAgain)));
         }
         Some(Err(f)) if matches!(f.kind(), Some("slot_full" | "no_such_slot")) => {
             // Taken meanwhile: show the times as they are now.
             new_start.set(None);
             reload.update(|n| *n += 1);
-            reschedule_error.set(Some(
-                Text::RescheduleTaken.get(lang.get_untracked()).to_owned(),
-            ));
+            reschedule_error.set(Some(Text::RescheduleTaken));
         }
-        Some(Err(f)) => failure.set(Some(f.message(lang.get_untracked()))),
+        Some(Err(f)) => failure.set(Some(f)),
         None => {}
     };
     Effect::new(move |_| settle(cancel.value().get(), Text::Cancelled));
     Effect::new(move |_| settle(reschedule.value().get(), Text::Rescheduled));
     Effect::new(move |_| {
         if let Some(Err(f)) = download.value().get() {
-            failure.set(Some(f.message(lang.get_untracked())));
+            failure.set(Some(f));
         }
     });
     let pending =
@@ -300,7 +298,7 @@ fn Actions(
 
     view! {
         <div class="slip-actions no-print">
-            <Alert text=failure />
+            <Alert failure />
             <Status text=status />
             // A slip that is no longer valid is not offered for printing.
             <Show when=move || active>
@@ -379,7 +377,7 @@ fn Actions(
                                     reschedule_error.set(None);
                                     reschedule.dispatch((date, start));
                                 }
-                                _ => reschedule_error.set(Some(Text::ChooseSlot.get(lang.get_untracked()).to_owned())),
+                                _ => reschedule_error.set(Some(Text::ChooseSlot)),
                             }
                         };
                         view! {
@@ -397,7 +395,7 @@ fn Actions(
                                     date=new_date
                                     start=new_start
                                     reload
-                                    error=reschedule_error
+                                    error=Signal::derive(move || reschedule_error.get().map(|t| t.get(lang.get()).to_owned()))
                                 />
                                 <div class="button-row">
                                     <button type="button" class="button secondary" on:click=move |_| mode.set(Mode::View)>
