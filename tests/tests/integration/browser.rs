@@ -483,6 +483,11 @@ async fn full_journey(lang: Lang, n: u32) {
     browser.shot("apply-details").await;
     browser.click("form button[type=submit]").await;
     browser.wait("#submit-booking").await;
+    let review = browser.text(".summary").await;
+    assert!(
+        review.contains(&format!("{start}–")),
+        "the slot as a range: {review}"
+    );
     browser.shot("apply-review").await;
     browser.click("#submit-booking").await;
 

@@ -155,6 +155,13 @@ impl Branches {
     }
 }
 
+/// "HH:MM" plus a slot's length, for showing the slot as a range.
+fn slot_end(start: &str, minutes: i32) -> Option<String> {
+    let (h, m) = start.split_once(':')?;
+    let total = h.parse::<i32>().ok()? * 60 + m.parse::<i32>().ok()? + minutes;
+    Some(format!("{:02}:{:02}", total / 60, total % 60))
+}
+
 /// A new random key for `Idempotency-Key`.
 fn new_key() -> String {
     web_sys::window()
@@ -1006,7 +1013,18 @@ fn ReviewStep(
                     Signal::derive(move || date.get().map(|d| long_date(lang.get(), d)).unwrap_or_default()),
                     Step::Slot,
                 )}
-                {row(Text::Time, Signal::derive(move || start.get().unwrap_or_default()), Step::Slot)}
+                {row(
+                    Text::Time,
+                    Signal::derive(move || {
+                        let from = start.get().unwrap_or_default();
+                        let minutes = branches.branch(&branch.get()).map(|b| b.slot_minutes);
+                        match minutes.and_then(|m| slot_end(&from, m)) {
+                            Some(until) => format!("{from}–{until}"),
+                            None => from,
+                        }
+                    }),
+                    Step::Slot,
+                )}
                 {row(Text::Applicant, Signal::derive(move || details.name.get()), Step::Details)}
                 {row(
                     Text::IdNumber,

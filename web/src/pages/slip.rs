@@ -48,11 +48,19 @@ pub fn SlipPage() -> impl IntoView {
     let token = session.token.clone();
     let appointment = RwSignal::new(None::<Result<Appointment, Failure>>);
     {
+        // Follows the address: back and forward between two slips load each one.
         let token = token.clone();
-        let reference = reference();
-        leptos::task::spawn_local(async move {
-            let result = api::appointment(lang.get_untracked(), &token, &reference).await;
-            appointment.set(Some(result));
+        Effect::new(move |_| {
+            let wanted = reference();
+            appointment.set(None);
+            let token = token.clone();
+            leptos::task::spawn_local(async move {
+                let result = api::appointment(lang.get_untracked(), &token, &wanted).await;
+                // An answer for an address already left is dropped.
+                if params.read_untracked().get("reference").as_deref() == Some(wanted.as_str()) {
+                    appointment.set(Some(result));
+                }
+            });
         });
     }
     let notice = RwSignal::new(
