@@ -5,9 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use actix_files::{Files, NamedFile};
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
-use actix_web::middleware::DefaultHeaders;
+use actix_web::http::Method;
+use actix_web::http::header::{ALLOW, CACHE_CONTROL, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpResponse, web};
 
 /// Asset names carry a hash of their content, so they never change once served.
@@ -22,7 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, dir: &Path) {
     }
     cfg.service(
         web::scope("/assets")
-            .wrap(DefaultHeaders::new().add((CACHE_CONTROL, IMMUTABLE)))
+            .wrap(from_fn(cache_forever_when_found))
             .service(
                 // A missing asset is not cached: with several instances being deployed one
                 // after the other, it may exist a moment later (the page's wasm chunks are
@@ -35,6 +37,26 @@ pub fn configure(cfg: &mut web::ServiceConfig, dir: &Path) {
             ),
     );
     cfg.default_service(SpaIndex(index));
+}
+
+/// Marks a found asset cacheable for a year. Errors (a directory, a refused path, a wrong
+/// method) are not: a cached error would outlive the problem.
+async fn cache_forever_when_found(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut response = next.call(req).await?;
+    let status = response.status();
+    if status.is_success() || status == actix_web::http::StatusCode::NOT_MODIFIED {
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    } else if !response.headers().contains_key(CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(response)
 }
 
 async fn spa_missing() -> HttpResponse {
@@ -73,7 +95,21 @@ impl actix_web::dev::Service<ServiceRequest> for SpaIndex {
         let index = self.0.clone();
         Box::pin(async move {
             let (req, _) = req.into_parts();
-            let file = NamedFile::open(&index)?;
+            // Pages are read, never written: anything else is for the API.
+            if req.method() != Method::GET && req.method() != Method::HEAD {
+                let response = HttpResponse::MethodNotAllowed()
+                    .insert_header((ALLOW, "GET, HEAD"))
+                    .finish();
+                return Ok(ServiceResponse::new(req, response));
+            }
+            let file = match NamedFile::open(&index) {
+                Ok(file) => file,
+                Err(e) => {
+                    tracing::error!(path = %index.display(), error = %e, "cannot open the SPA's index.html");
+                    let response = HttpResponse::ServiceUnavailable().finish();
+                    return Ok(ServiceResponse::new(req, response));
+                }
+            };
             let mut response = file.into_response(&req);
             response
                 .headers_mut()

@@ -1,5 +1,7 @@
 //! One-time e-mail codes: 6 digits, single use, 10-minute life, at most 5 wrong tries, one new
-//! code per cool-down. Only an HMAC of each code is stored.
+//! code per cool-down. Only an HMAC of each code is stored; the code e-mail in the outbox
+//! holds the code until it is sent or given up, and its body is erased within a minute after
+//! (`outbox::housekeeping`).
 //!
 //! A code and its e-mail are committed together: the e-mail goes to the outbox in the
 //! transaction that stores the code, so a code exists exactly when its e-mail is queued. The

@@ -119,7 +119,7 @@ impl Letters {
             .multipart(MultiPart::alternative_plain_html(text, html))
             .map_err(|e| ApiError::Internal(format!("cannot build the code e-mail: {e}")))?;
         Ok(Outgoing {
-            kind: "code",
+            kind: crate::outbox::CODE_KIND,
             reference: None,
             envelope: message.envelope().clone(),
             message: message.formatted(),

@@ -32,6 +32,8 @@ pub const PENDING: &str = "pending";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
 pub const DISCARDED: &str = "discarded";
+/// The kind of a one-time code e-mail.
+pub const CODE_KIND: &str = "code";
 /// Sent, failed and discarded messages are deleted this long after their last change.
 pub const RETENTION_DAYS: i64 = 30;
 
@@ -155,12 +157,17 @@ pub fn claim(
                     .is_null()
                     .or(due.field(outbox::expires_at).gt(now)),
             )
-            .order(due.field(outbox::next_attempt_at).asc())
+            // Codes first: a sign-in waits for nobody's reminder.
+            .order((
+                due.field(outbox::kind).eq(CODE_KIND).desc(),
+                due.field(outbox::next_attempt_at).asc(),
+            ))
             .limit(settings.batch)
             .select(due.field(outbox::id));
         diesel::update(outbox::table)
             .filter(outbox::id.eq_any(due_ids))
             .filter(outbox::status.eq(PENDING))
+            .filter(outbox::next_attempt_at.le(now))
             .filter(unclaimed())
             .set((
                 outbox::claimed_until.eq(now + delta(settings.lease)),
@@ -188,9 +195,11 @@ pub fn mark_sent(
     token: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
+    // Only a message still pending: one withdrawn meanwhile (`discard_reminders`) stays so.
     diesel::update(outbox::table)
         .filter(outbox::id.eq(id))
         .filter(outbox::claimed_by.eq(token))
+        .filter(outbox::status.eq(PENDING))
         .set((
             outbox::status.eq(SENT),
             outbox::sent_at.eq(now),
@@ -232,9 +241,12 @@ pub fn mark_failed(
         Failure::RetryAt(at) => (PENDING, at),
         Failure::GaveUp => (FAILED, now),
     };
+    // Only a message still pending: a reminder withdrawn while it was being sent must not
+    // come back to be retried.
     diesel::update(outbox::table)
         .filter(outbox::id.eq(claimed.id))
         .filter(outbox::claimed_by.eq(token))
+        .filter(outbox::status.eq(PENDING))
         .set((
             outbox::status.eq(status),
             outbox::next_attempt_at.eq(next),
@@ -244,6 +256,26 @@ pub fn mark_failed(
         ))
         .execute(conn)?;
     Ok(failure)
+}
+
+/// Extends the claim on `id` just before it is sent. `false` when the claim is no longer this
+/// worker's (its lease ran out and another instance took the message) or the message was
+/// withdrawn: then it must not be sent by this worker.
+pub fn renew(
+    conn: &mut DbConnection,
+    id: i64,
+    token: &str,
+    settings: &Settings,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(outbox::table)
+        .filter(outbox::id.eq(id))
+        .filter(outbox::claimed_by.eq(token))
+        .filter(outbox::status.eq(PENDING))
+        .filter(outbox::claimed_until.gt(now))
+        .set(outbox::claimed_until.eq(now + delta(settings.lease)))
+        .execute(conn)
+        .map(|n| n == 1)
 }
 
 /// Gives back claimed messages that were not attempted (the worker is stopping), uncounting
@@ -303,6 +335,13 @@ pub fn housekeeping(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<
                 outbox::last_error.eq("expired before it could be sent"),
                 outbox::updated_at.eq(now),
             ))
+            .execute(conn)?;
+        // A finished code e-mail keeps no code: only its HMAC is stored (`auth::codes`).
+        diesel::update(outbox::table)
+            .filter(outbox::kind.eq(CODE_KIND))
+            .filter(outbox::status.ne(PENDING))
+            .filter(outbox::message.ne(Vec::<u8>::new()))
+            .set(outbox::message.eq(Vec::<u8>::new()))
             .execute(conn)?;
         diesel::delete(outbox::table)
             .filter(outbox::status.ne(PENDING))

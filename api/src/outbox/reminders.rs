@@ -84,7 +84,10 @@ pub fn sweep(
             Ok(false) => {}
             // Another instance wrote it first.
             Err(ApiError::Database(e)) if is_unique_violation(&e, "dedupe_key") => {}
-            Err(e) => return Err(e),
+            // The database itself failing stops the sweep; one appointment that cannot be
+            // written up must not hold back everyone else's reminder.
+            Err(e @ ApiError::Database(_)) => return Err(e),
+            Err(e) => tracing::error!(error = %e, "cannot write a reminder; skipped"),
         }
     }
     Ok(count)

@@ -90,7 +90,11 @@ impl Worker {
             .await;
             let batch = match claimed {
                 Ok(batch) if batch.is_empty() => return,
-                Ok(batch) => batch,
+                // In the order they were written: a confirmation before its change.
+                Ok(mut batch) => {
+                    batch.sort_by_key(|m| m.id);
+                    batch
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "cannot claim outbox messages");
                     return;
@@ -100,6 +104,10 @@ impl Worker {
                 if stopping(stop) {
                     self.release(&batch[n..], &token).await;
                     return;
+                }
+                // A slow server can outlast the lease; then another instance owns the message.
+                if !self.renew(message, &token).await {
+                    continue;
                 }
                 let sending = self.send(message);
                 tokio::pin!(sending);
@@ -112,6 +120,29 @@ impl Worker {
                     }
                 };
                 self.record(message, &token, result).await;
+            }
+        }
+    }
+
+    /// Extends the claim on `message` before it is sent; `false` if it is no longer ours.
+    async fn renew(&self, message: &Claimed, token: &str) -> bool {
+        let (id, token, settings) = (message.id, token.to_owned(), self.settings);
+        let renewed = with_conn(&self.state, move |conn, _| {
+            Ok(super::renew(conn, id, &token, &settings, clock::now_utc())?)
+        })
+        .await;
+        match renewed {
+            Ok(true) => true,
+            Ok(false) => {
+                tracing::warn!(
+                    id,
+                    "outbox claim lost before sending; another instance has it"
+                );
+                false
+            }
+            Err(e) => {
+                tracing::error!(id, error = %e, "cannot renew an outbox claim");
+                false
             }
         }
     }

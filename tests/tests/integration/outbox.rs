@@ -20,6 +20,8 @@ both_backends!(
     one_reminder_per_appointment_of_tomorrow_however_many_sweeps,
     concurrent_claims_never_share_a_message,
     the_code_mail_is_written_to_the_mail_directory,
+    a_reminder_withdrawn_while_being_sent_stays_withdrawn,
+    a_sent_code_mail_keeps_no_code,
 );
 
 const BRANCH: &str = "SGR-SHA";
@@ -262,5 +264,92 @@ async fn the_code_mail_is_written_to_the_mail_directory(app: TestApp) {
     assert_eq!(
         (rows[0].kind.as_str(), rows[0].status.as_str()),
         ("code", "sent")
+    );
+}
+
+async fn a_reminder_withdrawn_while_being_sent_stays_withdrawn(app: TestApp) {
+    let slot = app.first_free_slot(BRANCH, SERVICE).await;
+    let (reference, token) = app.book_applicant(BRANCH, SERVICE, 1, &slot).await;
+    let appointment: temujanji_shared::wire::Appointment = app
+        .get_auth(&format!("/api/v1/appointments/{reference}"), &token)
+        .await
+        .json()
+        .await
+        .expect("the appointment");
+    // Due in an hour, so that the server's own worker leaves it alone.
+    let later = clock::now_utc() + TimeDelta::hours(1);
+    let letters = Letters::new("https://temujanji.test").expect("letters");
+    let reminder = letters
+        .appointment(temujanji_api::mail::Notice::Reminder, &appointment)
+        .expect("compose");
+    let mut conn = app.db.connect();
+    outbox::enqueue(&mut conn, &reminder, later).expect("enqueue");
+    let settings = Settings::default();
+    let now = later + TimeDelta::minutes(1);
+    let claimed = outbox::claim(&mut conn, "worker", &settings, now).expect("claim");
+    let mine = claimed
+        .iter()
+        .find(|m| m.kind == "reminder")
+        .expect("the reminder is claimed")
+        .clone();
+    assert!(outbox::renew(&mut conn, mine.id, "worker", &settings, now).expect("renew"));
+    // The appointment is cancelled while the worker talks to the mail server.
+    outbox::discard_reminders(&mut conn, &reference, now).expect("discard");
+    assert!(
+        !outbox::renew(&mut conn, mine.id, "worker", &settings, now).expect("renew"),
+        "a withdrawn message is not sent"
+    );
+    outbox::mark_failed(
+        &mut conn,
+        &mine,
+        "worker",
+        "451 try later",
+        false,
+        &settings,
+        now,
+    )
+    .expect("mark failed");
+    outbox::mark_sent(&mut conn, mine.id, "worker", now).expect("mark sent");
+    let reminders: Vec<_> = app
+        .outbox()
+        .into_iter()
+        .filter(|row| row.kind == "reminder")
+        .collect();
+    assert_eq!(reminders.len(), 1);
+    assert_eq!(
+        reminders[0].status, "discarded",
+        "neither a failed nor a finished attempt brings it back"
+    );
+}
+
+async fn a_sent_code_mail_keeps_no_code(app: TestApp) {
+    let later = clock::now_utc() + TimeDelta::hours(1);
+    let letters = Letters::new("https://temujanji.test").expect("letters");
+    let to = EmailAddress::parse("erase@example.com").expect("email");
+    let code = OneTimeCode::from_number(424_242);
+    let message = letters
+        .code(&to, &code, later + TimeDelta::minutes(10), later)
+        .expect("compose");
+    let mut conn = app.db.connect();
+    outbox::enqueue(&mut conn, &message, later).expect("enqueue");
+    let settings = Settings::default();
+    let now = later + TimeDelta::minutes(1);
+    let claimed = outbox::claim(&mut conn, "worker", &settings, now).expect("claim");
+    let mine = claimed.iter().find(|m| m.kind == "code").expect("claimed");
+    let stored = |conn: &mut temujanji_api::db::DbConnection| -> Vec<u8> {
+        use diesel::prelude::*;
+        use temujanji_api::db::schema::outbox::dsl;
+        dsl::outbox
+            .find(mine.id)
+            .select(dsl::message)
+            .first(conn)
+            .expect("the row")
+    };
+    assert!(String::from_utf8_lossy(&stored(&mut conn)).contains("424242"));
+    outbox::mark_sent(&mut conn, mine.id, "worker", now).expect("sent");
+    outbox::housekeeping(&mut conn, now).expect("housekeeping");
+    assert!(
+        stored(&mut conn).is_empty(),
+        "only the code's HMAC stays in the database"
     );
 }

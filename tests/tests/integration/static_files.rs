@@ -78,5 +78,23 @@ async fn pages_are_never_cached_and_hashed_assets_are_cached_compressed() {
         "no-store",
         "a missing asset is not cached (it may be there after a deploy)"
     );
+    // Only found assets are cached: an error would outlive its cause.
+    let directory = app.get("/assets/").await;
+    assert!(!directory.status().is_success());
+    assert_ne!(
+        directory
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("public, max-age=31536000, immutable")
+    );
+    // Pages are only read.
+    let posted = app
+        .client
+        .post(app.url("/apply"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(posted.status(), 405);
     server.stop().await;
 }
