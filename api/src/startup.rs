@@ -52,10 +52,16 @@ impl Application {
             .local_addr()
             .map_err(|e| format!("no local address: {e}"))?;
         let keys = web::Data::new(TokenKeys::new(&config.jwt_secret));
-        let public_url = config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{address}"));
+        let public_url = config.public_url.clone().unwrap_or_else(|| {
+            if config.smtp_url.is_some() {
+                // Real mail with links to a listening address applicants cannot reach.
+                tracing::warn!(
+                    "TEMUJANJI_SMTP_URL is set but TEMUJANJI_PUBLIC_URL is not: e-mail links \
+                     will point at http://{address}"
+                );
+            }
+            format!("http://{address}")
+        });
         let state = web::Data::new(AppState {
             pool,
             code_key: crate::auth::codes::code_key(&config.jwt_secret),

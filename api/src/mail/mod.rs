@@ -166,7 +166,10 @@ impl Letters {
             reference: Some(reference.to_owned()),
             envelope: message.envelope().clone(),
             message: message.formatted(),
-            expires_at: None,
+            // A reminder is worthless once the appointment has begun.
+            expires_at: (notice == Notice::Reminder).then(|| {
+                crate::clock::from_malaysia(appointment.date.and_time(appointment.start.time()))
+            }),
             dedupe_key: (notice == Notice::Reminder)
                 .then(|| reminder_key(reference, appointment.date)),
         })
@@ -291,6 +294,23 @@ mod tests {
 
     fn letters() -> Letters {
         Letters::new("https://temujanji.test/").expect("letters")
+    }
+
+    #[test]
+    fn a_reminder_expires_when_the_appointment_begins_and_nothing_else_does() {
+        let appointment = fixture::appointment();
+        let reminder = letters()
+            .appointment(Notice::Reminder, &appointment)
+            .expect("reminder");
+        // 26 November 2026 08:30 in Malaysia is 00:30 UTC.
+        let begins = chrono::NaiveDate::from_ymd_opt(2026, 11, 26)
+            .and_then(|d| d.and_hms_opt(0, 30, 0))
+            .expect("time");
+        assert_eq!(reminder.expires_at, Some(begins));
+        for notice in [Notice::Confirmation, Notice::Change, Notice::Cancellation] {
+            let letter = letters().appointment(notice, &appointment).expect("letter");
+            assert_eq!(letter.expires_at, None, "{notice:?}");
+        }
     }
 
     fn has(message: &Outgoing, needle: &str) -> bool {
