@@ -26,14 +26,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, dir: &Path) {
         web::scope("/assets")
             .wrap(from_fn(cache_forever_when_found))
             .service(
-                // A missing asset is not cached: with several instances being deployed one
-                // after the other, it may exist a moment later (the page's wasm chunks are
-                // fetched long after the page).
-                Files::new("", dir.join("assets")).default_handler(web::to(|| async {
-                    HttpResponse::NotFound()
-                        .insert_header((CACHE_CONTROL, "no-store"))
-                        .finish()
-                })),
+                // A missing asset is a 404 (not the index page), and not cached (see
+                // `cache_forever_when_found`): with several instances being deployed one after
+                // the other, it may exist a moment later (wasm chunks are fetched long after
+                // the page).
+                Files::new("", dir.join("assets"))
+                    .default_handler(web::to(|| async { HttpResponse::NotFound().finish() })),
             ),
     );
     cfg.default_service(SpaIndex(index));

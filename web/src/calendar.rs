@@ -4,7 +4,7 @@
 use chrono::{Datelike, Months, NaiveDate, TimeDelta};
 use leptos::prelude::*;
 use temujanji_shared::Lang;
-use temujanji_shared::wire::{Availability, ClosedKind, DayAvailability};
+use temujanji_shared::wire::{Availability, ClockTime, ClosedKind, DayAvailability};
 
 use crate::api;
 use crate::i18n::{Text, long_date, month_name, seats_left, tr, use_lang};
@@ -372,11 +372,10 @@ pub fn nearest_free(
     wanted_start: &str,
     limit: usize,
 ) -> Vec<(NaiveDate, String, String)> {
-    let minutes = |t: &str| -> i64 {
-        let mut parts = t.split(':').map(|p| p.parse::<i64>().unwrap_or(0));
-        parts.next().unwrap_or(0) * 60 + parts.next().unwrap_or(0)
+    let Some(wanted) = ClockTime::parse(wanted_start).map(|t| wanted_date.and_time(t.time()))
+    else {
+        return Vec::new();
     };
-    let wanted = minutes(wanted_start);
     let mut free: Vec<(i64, NaiveDate, String, String)> = availability
         .days
         .iter()
@@ -385,10 +384,10 @@ pub fn nearest_free(
         })
         .flat_map(|d| {
             d.slots.iter().filter(|s| s.remaining > 0).map(move |s| {
-                let start = s.start.to_string();
-                let distance =
-                    ((d.date - wanted_date).num_days() * 24 * 60 + minutes(&start) - wanted).abs();
-                (distance, d.date, start, s.end.to_string())
+                let distance = (d.date.and_time(s.start.time()) - wanted)
+                    .num_minutes()
+                    .abs();
+                (distance, d.date, s.start.to_string(), s.end.to_string())
             })
         })
         .collect();

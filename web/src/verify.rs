@@ -2,6 +2,7 @@
 //! and the manage journeys.
 
 use leptos::prelude::*;
+use temujanji_shared::Lang;
 use temujanji_shared::otp::OneTimeCode;
 
 use crate::api::{self, Failure};
@@ -9,19 +10,12 @@ use crate::fields::{Alert, ErrorSummary, OneField, Status, TextField};
 use crate::i18n::{Text, code_sent_to, resend_in, tr, use_lang};
 use crate::session::Session;
 
-/// Asks the server to send a code to `email`; `Ok` carries when a new one may be asked for
-/// (milliseconds since the epoch).
-pub async fn send_code(email: String) -> Result<f64, Failure> {
-    let lang = use_lang_untracked();
+/// Asks the server to send a code to `email`, answering in `lang`; `Ok` carries when a new one
+/// may be asked for (milliseconds since the epoch).
+pub async fn send_code(lang: Lang, email: String) -> Result<f64, Failure> {
     api::request_code(lang, &email)
         .await
         .map(|wait| js_sys::Date::now() + wait as f64 * 1000.0)
-}
-
-fn use_lang_untracked() -> temujanji_shared::Lang {
-    use_context::<ReadSignal<temujanji_shared::Lang>>()
-        .map(|l| l.get_untracked())
-        .unwrap_or_default()
 }
 
 /// The code form for `email`. On success the session is stored and `on_verified` runs.
@@ -58,8 +52,8 @@ pub fn CodeForm(
         let email = email.clone();
         Action::new_local(move |code: &String| {
             let (email, code) = (email.clone(), code.clone());
+            let lang = lang.get_untracked();
             async move {
-                let lang = use_lang_untracked();
                 api::verify_code(lang, &email, &code)
                     .await
                     .map(|token| Session::start(&email, &token))
@@ -73,7 +67,7 @@ pub fn CodeForm(
     });
     let resend = {
         let email = email.clone();
-        Action::new_local(move |_: &()| send_code(email.clone()))
+        Action::new_local(move |_: &()| send_code(lang.get_untracked(), email.clone()))
     };
     Effect::new(move |_| match resend.value().get() {
         Some(Ok(at)) => {

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_navigate;
 use temujanji_shared::address::State;
 use temujanji_shared::email::EmailAddress;
 use temujanji_shared::form::{AddressForm, ApplicantForm, BookingForm, FieldIssue};
-use temujanji_shared::wire::{Branch, FieldErrorBody, IdType};
+use temujanji_shared::wire::{Branch, ClockTime, FieldErrorBody, IdType};
 
 use crate::Catalog;
 use crate::api::{self, Answer, Failure};
@@ -157,9 +157,9 @@ impl Branches {
 
 /// "HH:MM" plus a slot's length, for showing the slot as a range.
 fn slot_end(start: &str, minutes: i32) -> Option<String> {
-    let (h, m) = start.split_once(':')?;
-    let total = h.parse::<i32>().ok()? * 60 + m.parse::<i32>().ok()? + minutes;
-    Some(format!("{:02}:{:02}", total / 60, total % 60))
+    let start = ClockTime::parse(start)?;
+    let end = start.time() + TimeDelta::minutes(minutes.into());
+    Some(ClockTime::new(end).to_string())
 }
 
 /// A new random key for `Idempotency-Key`.
@@ -296,7 +296,8 @@ fn EmailStep(
         error,
         problems,
     } = OneField::new("email", parsed);
-    let request = Action::new_local(move |address: &String| send_code(address.clone()));
+    let request =
+        Action::new_local(move |address: &String| send_code(lang.get_untracked(), address.clone()));
     Effect::new(move |_| match request.value().get() {
         Some(Ok(at)) => {
             resend_at.set(at);

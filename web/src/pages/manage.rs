@@ -64,7 +64,8 @@ pub fn ManagePage() -> impl IntoView {
         let navigate = navigate.clone();
         move |reference: &str| navigate(&format!("/appointment/{reference}"), Default::default())
     };
-    let request = Action::new_local(move |address: &String| send_code(address.clone()));
+    let request =
+        Action::new_local(move |address: &String| send_code(lang.get_untracked(), address.clone()));
     Effect::new(move |_| match request.value().get() {
         Some(Ok(at)) => {
             resend_at.set(at);
