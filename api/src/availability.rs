@@ -12,7 +12,29 @@ use temujanji_shared::wire::{self, ClockTime, DayAvailability, SlotAvailability}
 use crate::catalog;
 use crate::db::DbConnection;
 use crate::db::schema::slots;
-use crate::problem::ApiError;
+
+/// Why availability cannot be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum AvailabilityError {
+    #[error("invalid range: {0:?}")]
+    Range(temujanji_shared::form::FieldIssue),
+    #[error("unknown branch")]
+    UnknownBranch,
+    #[error("service not offered")]
+    ServiceNotOffered,
+    #[error(transparent)]
+    Store(#[from] crate::db::StoreError),
+}
+
+impl From<diesel::result::Error> for AvailabilityError {
+    fn from(error: diesel::result::Error) -> Self {
+        AvailabilityError::Store(error.into())
+    }
+}
+
+fn range_error(error: ValidationError) -> AvailabilityError {
+    AvailabilityError::Range(temujanji_shared::form::FieldIssue { field: "to", error })
+}
 use crate::schedule::BookingWindow;
 
 /// Longest range one request may ask for, in days (a little over three months).
@@ -27,25 +49,22 @@ pub fn availability(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     now: chrono::NaiveDateTime,
-) -> Result<wire::Availability, ApiError> {
+) -> Result<wire::Availability, AvailabilityError> {
     let local_now = crate::clock::to_malaysia(now);
     let today = local_now.date();
     let from = from.unwrap_or(today);
     let to = to.unwrap_or(from + TimeDelta::days(DEFAULT_DAYS - 1));
     if to < from {
-        return Err(ApiError::field("to", ValidationError::InvalidDate));
+        return Err(range_error(ValidationError::InvalidDate));
     }
     if (to - from).num_days() >= MAX_DAYS {
-        return Err(ApiError::field(
-            "to",
-            ValidationError::TooLong {
-                max: MAX_DAYS as usize,
-            },
-        ));
+        return Err(range_error(ValidationError::TooLong {
+            max: MAX_DAYS as usize,
+        }));
     }
-    let branch_row = catalog::find_branch(conn, branch)?.ok_or(ApiError::NotFound)?;
+    let branch_row = catalog::find_branch(conn, branch)?.ok_or(AvailabilityError::UnknownBranch)?;
     let seats = catalog::seats(conn, branch.as_str(), service.as_str())?
-        .ok_or(ApiError::ServiceNotOffered)?;
+        .ok_or(AvailabilityError::ServiceNotOffered)?;
     let schedule = catalog::load_schedule(conn, &branch_row, from, to)?;
     let window = BookingWindow::new(today, i64::from(branch_row.min_lead_days));
     let booked: HashMap<(NaiveDate, NaiveTime), (i32, i32)> = slots::table

@@ -8,12 +8,11 @@ use temujanji_shared::address::{Address, AddressLine, City, Postcode, State};
 use temujanji_shared::codes::{BranchCode, ServiceCode};
 use temujanji_shared::wire::{self, Bilingual, ClosedKind, ClosedReason, OfferedService};
 
-use crate::db::DbConnection;
 use crate::db::schema::{
     branch_hours, branch_services, branches, closures, holidays, hours_profiles, service_documents,
     services,
 };
-use crate::problem::ApiError;
+use crate::db::{DbConnection, StoreError};
 use crate::schedule::{BranchSchedule, Interval, Profile, WeekHours};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -51,13 +50,12 @@ pub struct DocumentRow {
     pub text_en: String,
 }
 
-/// Stored data failed the shared parsers: a bug or a bad manual edit, never the client's fault.
-fn corrupt(what: &str, value: &str) -> ApiError {
-    ApiError::Internal(format!("stored {what} {value:?} is not valid"))
+fn corrupt(what: &'static str, value: &str) -> StoreError {
+    StoreError::corrupt(what, value)
 }
 
 impl BranchRow {
-    pub fn address(&self) -> Result<Address, ApiError> {
+    pub fn address(&self) -> Result<Address, StoreError> {
         let line2 = match self.address_line2.as_deref() {
             Some(line) if !line.trim().is_empty() => {
                 Some(AddressLine::parse(line).map_err(|_| corrupt("address line", line))?)
@@ -75,20 +73,20 @@ impl BranchRow {
         })
     }
 
-    pub fn state(&self) -> Result<State, ApiError> {
+    pub fn state(&self) -> Result<State, StoreError> {
         State::parse(&self.state).map_err(|_| corrupt("state", &self.state))
     }
 
-    pub fn branch_code(&self) -> Result<BranchCode, ApiError> {
+    pub fn branch_code(&self) -> Result<BranchCode, StoreError> {
         BranchCode::parse(&self.code).map_err(|_| corrupt("branch code", &self.code))
     }
 }
 
-pub fn service_code(code: &str) -> Result<ServiceCode, ApiError> {
+pub fn service_code(code: &str) -> Result<ServiceCode, StoreError> {
     ServiceCode::parse(code).map_err(|_| corrupt("service code", code))
 }
 
-pub fn list_branches(conn: &mut DbConnection) -> Result<Vec<wire::Branch>, ApiError> {
+pub fn list_branches(conn: &mut DbConnection) -> Result<Vec<wire::Branch>, StoreError> {
     let rows: Vec<BranchRow> = branches::table
         .order(branches::code)
         .select(BranchRow::as_select())
@@ -127,7 +125,7 @@ pub fn list_branches(conn: &mut DbConnection) -> Result<Vec<wire::Branch>, ApiEr
 fn documents_by_service(
     conn: &mut DbConnection,
     only: Option<&str>,
-) -> Result<BTreeMap<String, Vec<Bilingual>>, ApiError> {
+) -> Result<BTreeMap<String, Vec<Bilingual>>, StoreError> {
     let mut query = service_documents::table
         .order((service_documents::service_code, service_documents::position))
         .select(DocumentRow::as_select())
@@ -145,7 +143,7 @@ fn documents_by_service(
     Ok(map)
 }
 
-fn to_service(row: ServiceRow, documents: Vec<Bilingual>) -> Result<wire::Service, ApiError> {
+fn to_service(row: ServiceRow, documents: Vec<Bilingual>) -> Result<wire::Service, StoreError> {
     Ok(wire::Service {
         code: service_code(&row.code)?,
         name: Bilingual {
@@ -161,7 +159,7 @@ fn to_service(row: ServiceRow, documents: Vec<Bilingual>) -> Result<wire::Servic
     })
 }
 
-pub fn list_services(conn: &mut DbConnection) -> Result<Vec<wire::Service>, ApiError> {
+pub fn list_services(conn: &mut DbConnection) -> Result<Vec<wire::Service>, StoreError> {
     let rows: Vec<ServiceRow> = services::table
         .order(services::code)
         .select(ServiceRow::as_select())
@@ -178,7 +176,7 @@ pub fn list_services(conn: &mut DbConnection) -> Result<Vec<wire::Service>, ApiE
 pub fn find_branch(
     conn: &mut DbConnection,
     code: &BranchCode,
-) -> Result<Option<BranchRow>, ApiError> {
+) -> Result<Option<BranchRow>, StoreError> {
     Ok(branches::table
         .find(code.as_str())
         .select(BranchRow::as_select())
@@ -189,7 +187,7 @@ pub fn find_branch(
 pub fn find_service(
     conn: &mut DbConnection,
     code: &ServiceCode,
-) -> Result<Option<wire::Service>, ApiError> {
+) -> Result<Option<wire::Service>, StoreError> {
     let Some(row) = services::table
         .find(code.as_str())
         .select(ServiceRow::as_select())
@@ -209,7 +207,7 @@ pub fn seats(
     conn: &mut DbConnection,
     branch: &str,
     service: &str,
-) -> Result<Option<i32>, ApiError> {
+) -> Result<Option<i32>, StoreError> {
     Ok(branch_services::table
         .find((branch, service))
         .select(branch_services::seats)
@@ -223,7 +221,7 @@ pub fn load_schedule(
     branch: &BranchRow,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<BranchSchedule, ApiError> {
+) -> Result<BranchSchedule, StoreError> {
     let hours: Vec<(Option<i64>, i32, chrono::NaiveTime, chrono::NaiveTime)> = branch_hours::table
         .filter(branch_hours::branch_code.eq(&branch.code))
         .select((

@@ -11,7 +11,19 @@ use sha2::{Digest, Sha256};
 
 use crate::db::schema::idempotency_keys;
 use crate::db::{DbConnection, is_unique_violation, savepoint};
-use crate::problem::ApiError;
+
+/// Why a keyed request cannot go ahead.
+#[derive(Debug, thiserror::Error)]
+pub enum IdempotencyError {
+    #[error("Idempotency-Key must be 1 to 255 visible ASCII characters")]
+    InvalidKey,
+    #[error("idempotency key reused with another request")]
+    KeyReused,
+    #[error("idempotent request still in progress")]
+    InProgress,
+    #[error("database: {0}")]
+    Database(#[from] diesel::result::Error),
+}
 
 /// How long a key is remembered. Stored answers hold personal data, so they do not outlive it.
 pub const RETENTION_HOURS: i64 = 24;
@@ -22,12 +34,10 @@ pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
     /// 1–255 visible ASCII characters.
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str) -> Result<Self, IdempotencyError> {
         let raw = raw.trim();
         if raw.is_empty() || raw.len() > 255 || !raw.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(ApiError::BadRequest(
-                "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
-            ));
+            return Err(IdempotencyError::InvalidKey);
         }
         Ok(IdempotencyKey(raw.to_owned()))
     }
@@ -51,10 +61,11 @@ impl Idempotency {
     }
 }
 
-/// A stored answer.
+/// The stored outcome of the first request: its result as JSON. Only successes are stored
+/// (a refusal rolls the claim back), so the outcome is the operation's result, never an HTTP
+/// answer: the HTTP edge decides how to present it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredResponse {
-    pub status: u16,
     pub body: String,
 }
 
@@ -75,24 +86,20 @@ pub fn replay(
     conn: &mut DbConnection,
     idem: &Idempotency,
     now: NaiveDateTime,
-) -> Result<Option<StoredResponse>, ApiError> {
-    let row: Option<(String, Option<i32>, Option<String>)> = idempotency_keys::table
+) -> Result<Option<StoredResponse>, IdempotencyError> {
+    let row: Option<(String, Option<String>)> = idempotency_keys::table
         .find((&idem.owner, &idem.key.0))
         .filter(idempotency_keys::created_at.ge(cutoff(now)))
         .select((
             idempotency_keys::request_hash,
-            idempotency_keys::response_status,
             idempotency_keys::response_body,
         ))
         .first(conn)
         .optional()?;
     match row {
         None => Ok(None),
-        Some((hash, _, _)) if hash != idem.request_hash => Err(ApiError::IdempotencyKeyReused),
-        Some((_, status, body)) => Ok(status
-            .and_then(|s| u16::try_from(s).ok())
-            .zip(body)
-            .map(|(status, body)| StoredResponse { status, body })),
+        Some((hash, _)) if hash != idem.request_hash => Err(IdempotencyError::KeyReused),
+        Some((_, body)) => Ok(body.map(|body| StoredResponse { body })),
     }
 }
 
@@ -101,7 +108,7 @@ pub fn claim(
     conn: &mut DbConnection,
     idem: &Idempotency,
     now: NaiveDateTime,
-) -> Result<Claim, ApiError> {
+) -> Result<Claim, IdempotencyError> {
     diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(cutoff(now))))
         .execute(conn)?;
     let inserted = savepoint(conn, |conn| {
@@ -117,21 +124,19 @@ pub fn claim(
     match inserted {
         Ok(_) => Ok(Claim::New),
         Err(e) if is_unique_violation(&e, "idempotency_keys") => {
-            let (hash, status, body): (String, Option<i32>, Option<String>) =
-                idempotency_keys::table
-                    .find((&idem.owner, &idem.key.0))
-                    .select((
-                        idempotency_keys::request_hash,
-                        idempotency_keys::response_status,
-                        idempotency_keys::response_body,
-                    ))
-                    .first(conn)?;
+            let (hash, body): (String, Option<String>) = idempotency_keys::table
+                .find((&idem.owner, &idem.key.0))
+                .select((
+                    idempotency_keys::request_hash,
+                    idempotency_keys::response_body,
+                ))
+                .first(conn)?;
             if hash != idem.request_hash {
-                return Err(ApiError::IdempotencyKeyReused);
+                return Err(IdempotencyError::KeyReused);
             }
-            match (status.and_then(|s| u16::try_from(s).ok()), body) {
-                (Some(status), Some(body)) => Ok(Claim::Replay(StoredResponse { status, body })),
-                _ => Err(ApiError::IdempotencyInProgress),
+            match body {
+                Some(body) => Ok(Claim::Replay(StoredResponse { body })),
+                None => Err(IdempotencyError::InProgress),
             }
         }
         Err(e) => Err(e.into()),
@@ -143,12 +148,9 @@ pub fn store(
     conn: &mut DbConnection,
     idem: &Idempotency,
     response: &StoredResponse,
-) -> Result<(), ApiError> {
+) -> Result<(), IdempotencyError> {
     diesel::update(idempotency_keys::table.find((&idem.owner, &idem.key.0)))
-        .set((
-            idempotency_keys::response_status.eq(i32::from(response.status)),
-            idempotency_keys::response_body.eq(&response.body),
-        ))
+        .set(idempotency_keys::response_body.eq(&response.body))
         .execute(conn)?;
     Ok(())
 }

@@ -1,13 +1,16 @@
 //! Temujanji API: an actix-web JSON API over one diesel code path for SQLite and PostgreSQL.
 //! See ARCHITECTURE.md for the codemap and invariants.
 
+pub mod audit;
 pub mod auth;
+pub mod authz;
 pub mod availability;
 pub mod booking;
 pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod events;
 pub mod idempotency;
 pub mod mail;
 pub mod outbox;
@@ -19,7 +22,9 @@ pub mod seed;
 pub mod slip;
 pub mod spa;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
+pub mod worker;
 
 pub use config::Config;
 pub use startup::Application;

@@ -10,8 +10,15 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use chrono::NaiveDate;
 use temujanji_shared::form::FieldIssue;
-use temujanji_shared::wire::{ClosedReason, FieldErrorBody, Problem};
+use temujanji_shared::problem::ProblemType;
+use temujanji_shared::wire::{AppointmentStatus, ClosedReason, FieldErrorBody, Problem};
 use temujanji_shared::{Lang, ValidationError};
+
+use crate::auth::codes::CodeError;
+use crate::availability::AvailabilityError;
+use crate::booking::BookingError;
+use crate::booking::blocks::BlockCategory;
+use crate::idempotency::IdempotencyError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -26,6 +33,10 @@ pub enum ApiError {
     NotFound,
     #[error("unauthorized")]
     Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("wrong username or password")]
+    InvalidCredentials,
     #[error("the token's e-mail does not match the applicant's e-mail")]
     EmailMismatch,
     #[error("slot full")]
@@ -39,11 +50,14 @@ pub enum ApiError {
     #[error("branch closed")]
     BranchClosed(ClosedReason),
     #[error("blocked")]
-    Blocked { reason: String, until: NaiveDate },
+    Blocked {
+        category: BlockCategory,
+        until: NaiveDate,
+    },
     #[error("duplicate active appointment")]
     DuplicateActiveAppointment,
-    #[error("appointment is {0}")]
-    InvalidStatus(&'static str),
+    #[error("appointment is {0:?}")]
+    InvalidStatus(AppointmentStatus),
     #[error("the appointment has started")]
     AppointmentStarted,
     #[error("changed by a concurrent request")]
@@ -60,6 +74,14 @@ pub enum ApiError {
     TooManyAttempts,
     #[error("rate limited")]
     RateLimited { retry_after: i64 },
+    #[error("not a QR code of ours")]
+    InvalidQr,
+    #[error("appointment at another branch")]
+    WrongBranch(String),
+    #[error("appointment on another day")]
+    WrongDay(NaiveDate),
+    #[error("the appointment has not started yet")]
+    NotStarted,
     #[error("internal error: {0}")]
     Internal(String),
     /// A database error; some (deadlocks) are retried before they reach the client.
@@ -79,6 +101,24 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
+impl From<crate::state::Unavailable> for ApiError {
+    fn from(error: crate::state::Unavailable) -> Self {
+        ApiError::Internal(error.to_string())
+    }
+}
+
+impl From<crate::mail::ComposeError> for ApiError {
+    fn from(error: crate::mail::ComposeError) -> Self {
+        ApiError::Internal(error.to_string())
+    }
+}
+
+impl From<crate::slip::SlipError> for ApiError {
+    fn from(error: crate::slip::SlipError) -> Self {
+        ApiError::Internal(error.to_string())
+    }
+}
+
 impl From<Vec<FieldIssue>> for ApiError {
     fn from(issues: Vec<FieldIssue>) -> Self {
         ApiError::Validation(issues)
@@ -92,30 +132,35 @@ impl ApiError {
     }
 
     /// The stable machine-readable problem type.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ProblemType {
         match self {
-            ApiError::Validation(_) | ApiError::WrongType { .. } => "validation_failed",
-            ApiError::BadRequest(_) => "bad_request",
-            ApiError::NotFound => "not_found",
-            ApiError::Unauthorized => "unauthorized",
-            ApiError::EmailMismatch => "email_mismatch",
-            ApiError::SlotFull => "slot_full",
-            ApiError::NoSuchSlot => "no_such_slot",
-            ApiError::ServiceNotOffered => "service_not_offered",
-            ApiError::OutsideBookingWindow { .. } => "outside_booking_window",
-            ApiError::BranchClosed(_) => "branch_closed",
-            ApiError::Blocked { .. } => "blocked",
-            ApiError::DuplicateActiveAppointment => "duplicate_active_appointment",
-            ApiError::InvalidStatus(_) => "invalid_status",
-            ApiError::AppointmentStarted => "appointment_started",
-            ApiError::ConcurrentChange => "concurrent_change",
-            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
-            ApiError::IdempotencyInProgress => "idempotency_in_progress",
-            ApiError::InvalidCode { .. } => "invalid_code",
-            ApiError::CodeExpired => "code_expired",
-            ApiError::TooManyAttempts => "too_many_attempts",
-            ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::Internal(_) | ApiError::Database(_) => "internal_error",
+            ApiError::Validation(_) | ApiError::WrongType { .. } => ProblemType::ValidationFailed,
+            ApiError::BadRequest(_) => ProblemType::BadRequest,
+            ApiError::NotFound => ProblemType::NotFound,
+            ApiError::Unauthorized => ProblemType::Unauthorized,
+            ApiError::Forbidden => ProblemType::Forbidden,
+            ApiError::InvalidCredentials => ProblemType::InvalidCredentials,
+            ApiError::EmailMismatch => ProblemType::EmailMismatch,
+            ApiError::SlotFull => ProblemType::SlotFull,
+            ApiError::NoSuchSlot => ProblemType::NoSuchSlot,
+            ApiError::ServiceNotOffered => ProblemType::ServiceNotOffered,
+            ApiError::OutsideBookingWindow { .. } => ProblemType::OutsideBookingWindow,
+            ApiError::BranchClosed(_) => ProblemType::BranchClosed,
+            ApiError::Blocked { .. } => ProblemType::Blocked,
+            ApiError::DuplicateActiveAppointment => ProblemType::DuplicateActiveAppointment,
+            ApiError::InvalidStatus(_) | ApiError::NotStarted => ProblemType::InvalidStatus,
+            ApiError::AppointmentStarted => ProblemType::AppointmentStarted,
+            ApiError::ConcurrentChange => ProblemType::ConcurrentChange,
+            ApiError::IdempotencyKeyReused => ProblemType::IdempotencyKeyReused,
+            ApiError::IdempotencyInProgress => ProblemType::IdempotencyInProgress,
+            ApiError::InvalidCode { .. } => ProblemType::InvalidCode,
+            ApiError::CodeExpired => ProblemType::CodeExpired,
+            ApiError::TooManyAttempts => ProblemType::TooManyAttempts,
+            ApiError::RateLimited { .. } => ProblemType::RateLimited,
+            ApiError::InvalidQr => ProblemType::InvalidQr,
+            ApiError::WrongBranch(_) => ProblemType::WrongBranch,
+            ApiError::WrongDay(_) => ProblemType::WrongDay,
+            ApiError::Internal(_) | ApiError::Database(_) => ProblemType::InternalError,
         }
     }
 
@@ -127,16 +172,22 @@ impl ApiError {
             | ApiError::ServiceNotOffered
             | ApiError::OutsideBookingWindow { .. }
             | ApiError::BranchClosed(_)
-            | ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            | ApiError::IdempotencyKeyReused
+            | ApiError::InvalidQr
+            | ApiError::WrongBranch(_)
+            | ApiError::WrongDay(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest(_) | ApiError::InvalidCode { .. } | ApiError::CodeExpired => {
                 StatusCode::BAD_REQUEST
             }
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::EmailMismatch | ApiError::Blocked { .. } => StatusCode::FORBIDDEN,
+            ApiError::Unauthorized | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::EmailMismatch | ApiError::Blocked { .. } | ApiError::Forbidden => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::SlotFull
             | ApiError::DuplicateActiveAppointment
             | ApiError::InvalidStatus(_)
+            | ApiError::NotStarted
             | ApiError::AppointmentStarted
             | ApiError::ConcurrentChange
             | ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
@@ -212,13 +263,19 @@ impl ApiError {
                 pick("Cawangan ditutup", "Branch closed"),
                 Some(reason.name.get(lang).to_owned()),
             ),
-            ApiError::Blocked { reason, until } => (
+            ApiError::Blocked { category, until } => (
                 pick("Tempahan disekat", "Booking blocked"),
                 Some(match lang {
-                    Lang::Ms => {
-                        format!("Anda disekat daripada membuat tempahan sehingga {until}: {reason}")
-                    }
-                    Lang::En => format!("You are blocked from booking until {until}: {reason}"),
+                    Lang::Ms => format!(
+                        "Anda disekat daripada membuat tempahan sehingga {until} ({}). \
+                         Hubungi cawangan jika anda rasa ini satu kesilapan.",
+                        category.describe(lang)
+                    ),
+                    Lang::En => format!(
+                        "You are blocked from booking until {until} ({}). \
+                         Contact the branch if you think this is a mistake.",
+                        category.describe(lang)
+                    ),
                 }),
             ),
             ApiError::DuplicateActiveAppointment => (
@@ -231,8 +288,52 @@ impl ApiError {
             ApiError::InvalidStatus(status) => (
                 pick("Tindakan tidak dibenarkan", "Action not allowed"),
                 Some(match lang {
-                    Lang::Ms => format!("Status temujanji ini ialah {status}."),
-                    Lang::En => format!("This appointment is {status}."),
+                    Lang::Ms => {
+                        format!("Status temujanji ini ialah {}.", status_name(*status, lang))
+                    }
+                    Lang::En => format!("This appointment is {}.", status_name(*status, lang)),
+                }),
+            ),
+            ApiError::NotStarted => (
+                pick("Belum bermula", "Not started yet"),
+                Some(pick(
+                    "Temujanji ini belum bermula; ia hanya boleh ditanda tidak hadir selepas waktunya bermula.",
+                    "This appointment has not started; it can be marked a no-show only once its time has begun.",
+                )),
+            ),
+            ApiError::Forbidden => (
+                pick("Tidak dibenarkan", "Not allowed"),
+                Some(pick(
+                    "Peranan anda tidak membenarkan tindakan ini.",
+                    "Your role does not allow this action.",
+                )),
+            ),
+            ApiError::InvalidCredentials => (
+                pick("Log masuk gagal", "Sign-in failed"),
+                Some(pick(
+                    "Nama pengguna atau kata laluan salah.",
+                    "Wrong username or password.",
+                )),
+            ),
+            ApiError::InvalidQr => (
+                pick("Kod QR tidak sah", "Invalid QR code"),
+                Some(pick(
+                    "Kod QR ini bukan daripada slip Temujanji yang sah. Taip nombor rujukan dan semak slip.",
+                    "This QR code is not from a genuine Temujanji slip. Type the reference and check the slip.",
+                )),
+            ),
+            ApiError::WrongBranch(branch) => (
+                pick("Cawangan lain", "Another branch"),
+                Some(match lang {
+                    Lang::Ms => format!("Temujanji ini di cawangan {branch}, bukan di sini."),
+                    Lang::En => format!("This appointment is at {branch}, not here."),
+                }),
+            ),
+            ApiError::WrongDay(date) => (
+                pick("Hari lain", "Another day"),
+                Some(match lang {
+                    Lang::Ms => format!("Temujanji ini pada {date}, bukan hari ini."),
+                    Lang::En => format!("This appointment is on {date}, not today."),
                 }),
             ),
             ApiError::AppointmentStarted => (
@@ -314,7 +415,7 @@ impl ApiError {
             _ => Vec::new(),
         };
         Problem {
-            kind: self.kind().to_owned(),
+            kind: self.kind(),
             title,
             status: self.status().as_u16(),
             detail,
@@ -344,6 +445,93 @@ impl ResponseError for ApiError {
             tracing::error!(cause = %self, "internal error");
         }
         self.render(Lang::default())
+    }
+}
+
+/// An appointment status in words.
+fn status_name(status: AppointmentStatus, lang: Lang) -> &'static str {
+    match (status, lang) {
+        (AppointmentStatus::Booked, Lang::Ms) => "ditempah",
+        (AppointmentStatus::Booked, Lang::En) => "booked",
+        (AppointmentStatus::CheckedIn, Lang::Ms) => "telah mendaftar masuk",
+        (AppointmentStatus::CheckedIn, Lang::En) => "checked in",
+        (AppointmentStatus::Completed, Lang::Ms) => "selesai",
+        (AppointmentStatus::Completed, Lang::En) => "served",
+        (AppointmentStatus::Cancelled, Lang::Ms) => "dibatalkan",
+        (AppointmentStatus::Cancelled, Lang::En) => "cancelled",
+        (AppointmentStatus::NoShow, Lang::Ms) => "tidak hadir",
+        (AppointmentStatus::NoShow, Lang::En) => "a no-show",
+    }
+}
+
+impl From<BookingError> for ApiError {
+    fn from(error: BookingError) -> Self {
+        match error {
+            BookingError::NotFound => ApiError::NotFound,
+            BookingError::Forbidden => ApiError::Forbidden,
+            BookingError::EmailMismatch => ApiError::EmailMismatch,
+            BookingError::SlotFull => ApiError::SlotFull,
+            BookingError::NoSuchSlot => ApiError::NoSuchSlot,
+            BookingError::ServiceNotOffered => ApiError::ServiceNotOffered,
+            BookingError::OutsideWindow { from, until } => {
+                ApiError::OutsideBookingWindow { from, until }
+            }
+            BookingError::BranchClosed(reason) => ApiError::BranchClosed(reason),
+            BookingError::Blocked { category, until } => ApiError::Blocked { category, until },
+            BookingError::DuplicateActive => ApiError::DuplicateActiveAppointment,
+            BookingError::InvalidStatus(status) => ApiError::InvalidStatus(status),
+            BookingError::Started => ApiError::AppointmentStarted,
+            BookingError::NotStarted => ApiError::NotStarted,
+            BookingError::ConcurrentChange => ApiError::ConcurrentChange,
+            BookingError::InvalidQr => ApiError::InvalidQr,
+            BookingError::WrongBranch(branch) => ApiError::WrongBranch(branch),
+            BookingError::WrongDay(date) => ApiError::WrongDay(date),
+            BookingError::Idempotency(e) => e.into(),
+            e @ (BookingError::Compose(_) | BookingError::Store(_)) => {
+                ApiError::Internal(e.to_string())
+            }
+        }
+    }
+}
+
+impl From<IdempotencyError> for ApiError {
+    fn from(error: IdempotencyError) -> Self {
+        match error {
+            IdempotencyError::InvalidKey => ApiError::BadRequest(error.to_string()),
+            IdempotencyError::KeyReused => ApiError::IdempotencyKeyReused,
+            IdempotencyError::InProgress => ApiError::IdempotencyInProgress,
+            IdempotencyError::Database(e) => ApiError::Database(e),
+        }
+    }
+}
+
+impl From<CodeError> for ApiError {
+    fn from(error: CodeError) -> Self {
+        match error {
+            CodeError::RateLimited { retry_after } => ApiError::RateLimited { retry_after },
+            CodeError::Wrong { attempts_left } => ApiError::InvalidCode { attempts_left },
+            CodeError::Exhausted => ApiError::TooManyAttempts,
+            CodeError::NoCode => ApiError::CodeExpired,
+            CodeError::Database(e) => ApiError::Database(e),
+            e @ (CodeError::Compose(_) | CodeError::Key(_)) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<AvailabilityError> for ApiError {
+    fn from(error: AvailabilityError) -> Self {
+        match error {
+            AvailabilityError::Range(issue) => ApiError::Validation(vec![issue]),
+            AvailabilityError::UnknownBranch => ApiError::NotFound,
+            AvailabilityError::ServiceNotOffered => ApiError::ServiceNotOffered,
+            AvailabilityError::Store(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::db::StoreError> for ApiError {
+    fn from(error: crate::db::StoreError) -> Self {
+        ApiError::Internal(error.to_string())
     }
 }
 

@@ -15,7 +15,15 @@ use crate::db::schema::{
     service_documents, services,
 };
 use crate::db::{DbConnection, write_transaction};
-use crate::problem::ApiError;
+
+/// Why the seed could not be loaded.
+#[derive(Debug, thiserror::Error)]
+enum SeedError {
+    #[error("{0}")]
+    Data(String),
+    #[error("database: {0}")]
+    Database(#[from] diesel::result::Error),
+}
 
 const SEED_JSON: &str = include_str!("../seed/seed.json");
 const SEED_MARKER: &str = "seed_version";
@@ -181,7 +189,7 @@ pub fn seed_if_empty(conn: &mut DbConnection) -> Result<bool, String> {
     Ok(true)
 }
 
-fn insert(conn: &mut DbConnection, seed: &SeedFile) -> Result<(), ApiError> {
+fn insert(conn: &mut DbConnection, seed: &SeedFile) -> Result<(), SeedError> {
     for service in &seed.services {
         diesel::insert_into(services::table)
             .values(ServiceRow {
@@ -205,7 +213,7 @@ fn insert(conn: &mut DbConnection, seed: &SeedFile) -> Result<(), ApiError> {
         }
     }
     for branch in &seed.branches {
-        let state = State::parse(&branch.state).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let state = State::parse(&branch.state).map_err(|e| SeedError::Data(e.to_string()))?;
         diesel::insert_into(branches::table)
             .values(BranchRow {
                 code: branch.code.clone(),
@@ -280,7 +288,7 @@ fn insert_hours(
     branch: &str,
     profile: Option<i64>,
     hours: &[SeedHours],
-) -> Result<(), ApiError> {
+) -> Result<(), SeedError> {
     for entry in hours {
         for weekday in &entry.weekdays {
             for (opens, closes) in &entry.intervals {
@@ -289,8 +297,8 @@ fn insert_hours(
                         branch_hours::branch_code.eq(branch),
                         branch_hours::profile_id.eq(profile),
                         branch_hours::weekday.eq(weekday),
-                        branch_hours::opens.eq(time(opens).map_err(ApiError::Internal)?),
-                        branch_hours::closes.eq(time(closes).map_err(ApiError::Internal)?),
+                        branch_hours::opens.eq(time(opens).map_err(SeedError::Data)?),
+                        branch_hours::closes.eq(time(closes).map_err(SeedError::Data)?),
                     ))
                     .execute(conn)?;
             }

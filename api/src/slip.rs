@@ -13,8 +13,12 @@ use printpdf::{
 use qrcode::{Color as QrColor, EcLevel, QrCode};
 use temujanji_shared::wire::{Appointment, AppointmentBranch, Bilingual};
 
-use crate::booking::ARRIVE_EARLY_MINUTES;
-use crate::problem::ApiError;
+use temujanji_shared::rules::ARRIVE_EARLY_MINUTES;
+
+/// The slip could not be drawn (a payload too long for a QR code, or a PDF writer failure).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot draw the slip: {0}")]
+pub struct SlipError(String);
 
 const PAGE_WIDTH_MM: f32 = 210.0;
 const PAGE_HEIGHT_MM: f32 = 297.0;
@@ -100,9 +104,9 @@ impl Layout {
     /// Draws `payload` as a QR code in the top right corner of the current block, its top
     /// level with the current line's capitals, and returns the y of its bottom edge. Each run
     /// of dark modules in a row is one filled rectangle; the page's white is the quiet zone.
-    fn qr(&mut self, payload: &str) -> Result<f32, ApiError> {
+    fn qr(&mut self, payload: &str) -> Result<f32, SlipError> {
         let code = QrCode::with_error_correction_level(payload, EcLevel::M)
-            .map_err(|e| ApiError::Internal(format!("cannot encode the slip's QR code: {e}")))?;
+            .map_err(|e| SlipError(format!("QR code: {e}")))?;
         let width = code.width();
         let module = QR_SIZE_MM / width as f32;
         let left = PAGE_WIDTH_MM - MARGIN_MM - QR_SIZE_MM;
@@ -213,7 +217,7 @@ pub(crate) const PAYMENT_ONLY_BY_CARD: [&str; 2] = [
 ];
 
 /// The slip of `appointment` as PDF bytes.
-pub fn render(appointment: &Appointment) -> Result<Vec<u8>, ApiError> {
+pub fn render(appointment: &Appointment) -> Result<Vec<u8>, SlipError> {
     let a = appointment;
     let mut page = Layout::new();
     page.fill(0.04, 0.24, 0.57);

@@ -15,9 +15,9 @@ use crate::auth::token::TokenKeys;
 use crate::config::Config;
 use crate::mail::Letters;
 use crate::mail::transport::Transport;
-use crate::outbox::worker::Worker;
 use crate::problem;
 use crate::routes::{self, AppState};
+use crate::worker::Worker;
 use crate::{db, seed, spa};
 
 pub struct Application {
@@ -69,7 +69,7 @@ impl Application {
             letters: Letters::new(&public_url)?,
             outbox_wake: tokio::sync::Notify::new(),
         });
-        let worker = Worker::new(state.clone(), transport, config.outbox);
+        let worker = Worker::new(state.clone().into_inner(), transport, config.outbox);
         let openapi = routes::openapi();
         let static_dir = config.static_dir.clone();
         let kept = state.clone();

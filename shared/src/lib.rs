@@ -19,6 +19,10 @@ pub mod phone;
 pub mod reference;
 
 pub mod form;
+pub mod problem;
+pub mod rules;
+#[cfg(feature = "diesel")]
+pub mod sql;
 pub mod wire;
 
 pub use error::ValidationError;

@@ -156,8 +156,13 @@ pub struct Availability {
     pub days: Vec<DayAvailability>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)
+)]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[serde(rename_all = "snake_case")]
 pub enum IdType {
     Mykad,
@@ -180,8 +185,13 @@ impl IdType {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)
+)]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[serde(rename_all = "snake_case")]
 pub enum AppointmentStatus {
     Booked,
@@ -335,7 +345,7 @@ pub struct FieldErrorBody {
 pub struct Problem {
     /// Stable machine-readable problem type, e.g. `slot_full`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: crate::problem::ProblemType,
     pub title: String,
     pub status: u16,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use temujanji_shared::Lang;
 use temujanji_shared::form::BookingForm;
+use temujanji_shared::problem::ProblemType;
 use temujanji_shared::wire::{
     Appointment, Availability, Branch, EmailCodeRequest, EmailCodeSent, Problem, RescheduleForm,
     Service, Token, VerifyEmailCode,
@@ -26,9 +27,9 @@ pub enum Failure {
 
 impl Failure {
     /// The stable problem type (`slot_full`, `validation_failed`, …), if any.
-    pub fn kind(&self) -> Option<&str> {
+    pub fn kind(&self) -> Option<ProblemType> {
         match self {
-            Failure::Problem(p) => Some(p.kind.as_str()),
+            Failure::Problem(p) => Some(p.kind),
             Failure::Network | Failure::Local(_) => None,
         }
     }
@@ -41,13 +42,13 @@ impl Failure {
         let local = match self {
             Failure::Local(text) => Some(*text),
             Failure::Network => Some(Text::NetworkError),
-            Failure::Problem(p) => match p.kind.as_str() {
-                "unauthorized" => Some(Text::SignInAgain),
-                "not_found" => Some(Text::NotFound),
-                "slot_full" | "no_such_slot" => Some(Text::RescheduleTaken),
-                "duplicate_active_appointment" => Some(Text::DuplicateActive),
-                "code_expired" => Some(Text::CodeExpired),
-                "too_many_attempts" => Some(Text::TooManyAttempts),
+            Failure::Problem(p) => match p.kind {
+                ProblemType::Unauthorized => Some(Text::SignInAgain),
+                ProblemType::NotFound => Some(Text::NotFound),
+                ProblemType::SlotFull | ProblemType::NoSuchSlot => Some(Text::RescheduleTaken),
+                ProblemType::DuplicateActiveAppointment => Some(Text::DuplicateActive),
+                ProblemType::CodeExpired => Some(Text::CodeExpired),
+                ProblemType::TooManyAttempts => Some(Text::TooManyAttempts),
                 _ => None,
             },
         };

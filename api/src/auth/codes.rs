@@ -19,7 +19,25 @@ use crate::db::schema::email_codes;
 use crate::db::{DbConnection, lock_key, write_transaction};
 use crate::mail::Outgoing;
 use crate::outbox;
-use crate::problem::ApiError;
+
+/// Why a code was not issued or not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum CodeError {
+    #[error("rate limited for {retry_after} s")]
+    RateLimited { retry_after: i64 },
+    #[error("wrong code, {attempts_left} tries left")]
+    Wrong { attempts_left: i32 },
+    #[error("too many wrong codes")]
+    Exhausted,
+    #[error("no valid code")]
+    NoCode,
+    #[error(transparent)]
+    Compose(#[from] crate::mail::ComposeError),
+    #[error("hmac key: {0}")]
+    Key(String),
+    #[error("database: {0}")]
+    Database(#[from] diesel::result::Error),
+}
 
 pub const CODE_TTL_MINUTES: i64 = 10;
 pub const MAX_ATTEMPTS: i32 = 5;
@@ -33,9 +51,8 @@ pub fn code_key(secret: &[u8]) -> Vec<u8> {
     super::derive_key(secret, b"temujanji one-time e-mail codes v1")
 }
 
-fn code_hash(key: &[u8], email: &EmailAddress, code: &OneTimeCode) -> Result<String, ApiError> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key)
-        .map_err(|e| ApiError::Internal(format!("hmac key: {e}")))?;
+fn code_hash(key: &[u8], email: &EmailAddress, code: &OneTimeCode) -> Result<String, CodeError> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).map_err(|e| CodeError::Key(e.to_string()))?;
     mac.update(email.as_str().as_bytes());
     mac.update(b":");
     mac.update(code.as_str().as_bytes());
@@ -50,8 +67,8 @@ pub fn create(
     key: &[u8],
     email: &EmailAddress,
     now: NaiveDateTime,
-    compose: impl FnOnce(&OneTimeCode, NaiveDateTime) -> Result<Outgoing, ApiError>,
-) -> Result<(), ApiError> {
+    compose: impl FnOnce(&OneTimeCode, NaiveDateTime) -> Result<Outgoing, crate::mail::ComposeError>,
+) -> Result<(), CodeError> {
     let expires_at = now + TimeDelta::minutes(CODE_TTL_MINUTES);
     let code = OneTimeCode::from_number(rand::random::<u32>());
     let hash = code_hash(key, email, &code)?;
@@ -70,11 +87,11 @@ pub fn create(
         if let Some((last, None)) = recent.first() {
             let wait = RESEND_COOLDOWN_SECONDS - (now - *last).num_seconds();
             if wait > 0 {
-                return Err(ApiError::RateLimited { retry_after: wait });
+                return Err(CodeError::RateLimited { retry_after: wait });
             }
         }
         if recent.len() as i64 >= MAX_CODES_PER_HOUR {
-            return Err(ApiError::RateLimited { retry_after: 3600 });
+            return Err(CodeError::RateLimited { retry_after: 3600 });
         }
         // Only the newest code counts.
         diesel::update(email_codes::table)
@@ -111,9 +128,9 @@ pub fn verify(
     email: &EmailAddress,
     code: &OneTimeCode,
     now: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), CodeError> {
     let hash = code_hash(key, email, code)?;
-    let attempt = write_transaction(conn, |conn| -> Result<Attempt, ApiError> {
+    let attempt = write_transaction(conn, |conn| -> Result<Attempt, CodeError> {
         let latest: Option<(i64, String, i32)> = email_codes::table
             .filter(email_codes::email.eq(email.as_str()))
             .filter(email_codes::used_at.is_null())
@@ -162,9 +179,9 @@ pub fn verify(
     })?;
     match attempt {
         Attempt::Verified => Ok(()),
-        Attempt::Wrong { attempts_left } => Err(ApiError::InvalidCode { attempts_left }),
-        Attempt::Exhausted => Err(ApiError::TooManyAttempts),
-        Attempt::NoCode => Err(ApiError::CodeExpired),
+        Attempt::Wrong { attempts_left } => Err(CodeError::Wrong { attempts_left }),
+        Attempt::Exhausted => Err(CodeError::Exhausted),
+        Attempt::NoCode => Err(CodeError::NoCode),
     }
 }
 

@@ -79,6 +79,25 @@ impl Manager {
     }
 }
 
+/// A failure to read or write stored data: the database failed, or a stored value no longer
+/// passes the shared parsers (a bug or a bad manual edit, never the client's fault).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] DieselError),
+    #[error("stored {what} {value:?} is not valid")]
+    Corrupt { what: &'static str, value: String },
+}
+
+impl StoreError {
+    pub fn corrupt(what: &'static str, value: impl Into<String>) -> Self {
+        StoreError::Corrupt {
+            what,
+            value: value.into(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     #[error("{0}")]

@@ -129,6 +129,14 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         cancelled_at -> Nullable<Timestamp>,
+        checked_in_at -> Nullable<Timestamp>,
+        late -> Nullable<Bool>,
+        called_at -> Nullable<Timestamp>,
+        counter -> Nullable<Text>,
+        served_at -> Nullable<Timestamp>,
+        paid_sen -> Nullable<Integer>,
+        approval_code -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
     }
 }
 
@@ -140,6 +148,7 @@ diesel::table! {
         reason -> Text,
         until -> Date,
         created_at -> Timestamp,
+        category -> Text,
     }
 }
 
@@ -175,8 +184,53 @@ diesel::table! {
         subject -> Text,
         before_json -> Nullable<Text>,
         after_json -> Nullable<Text>,
+        branch_code -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    staff_users (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        branch_code -> Nullable<Text>,
+        disabled_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_sessions (id) {
+        id -> BigInt,
+        staff_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    staff_refresh_tokens (token_hash) {
+        token_hash -> Text,
+        session_id -> BigInt,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_failures (username) {
+        username -> Text,
+        failures -> Integer,
+        first_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(staff_sessions -> staff_users (staff_id));
+diesel::joinable!(staff_refresh_tokens -> staff_sessions (session_id));
 
 diesel::table! {
     outbox (id) {
@@ -212,4 +266,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     slots,
     appointments,
     outbox,
+    staff_users,
+    staff_sessions,
+    staff_refresh_tokens,
 );

@@ -8,9 +8,9 @@ use chrono::NaiveDateTime;
 use temujanji_shared::wire::Appointment;
 
 use super::{DOMAIN, Notice};
-use crate::booking::ARRIVE_EARLY_MINUTES;
 use crate::clock;
 use crate::slip::branch_lines;
+use temujanji_shared::rules::ARRIVE_EARLY_MINUTES;
 
 /// An `.ics` file and the iTIP method it uses (for the attachment's content type).
 #[derive(Debug, Clone)]

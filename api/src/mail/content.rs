@@ -6,8 +6,8 @@ use temujanji_shared::Lang;
 use temujanji_shared::wire::Appointment;
 
 use super::Notice;
-use crate::booking::ARRIVE_EARLY_MINUTES;
 use crate::slip::{PAYMENT_ONLY_BY_CARD, branch_lines, ringgit};
+use temujanji_shared::rules::ARRIVE_EARLY_MINUTES;
 
 /// The links an e-mail offers.
 pub(super) struct Links {

@@ -17,7 +17,15 @@ use temujanji_shared::email::EmailAddress;
 use temujanji_shared::otp::OneTimeCode;
 use temujanji_shared::wire::Appointment;
 
-use crate::problem::ApiError;
+/// An e-mail could not be composed: a bug in a template or an address lettre refuses, never
+/// the applicant's fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    #[error("cannot compose the e-mail: {0}")]
+    Message(String),
+    #[error(transparent)]
+    Slip(#[from] crate::slip::SlipError),
+}
 
 pub const FROM: &str = "Temujanji Imigresen <no-reply@temujanji.imi.gov.my>";
 /// The domain of calendar UIDs (`<reference>@DOMAIN`).
@@ -96,7 +104,7 @@ impl Letters {
         code: &OneTimeCode,
         expires_at: NaiveDateTime,
         now: NaiveDateTime,
-    ) -> Result<Outgoing, ApiError> {
+    ) -> Result<Outgoing, ComposeError> {
         let minutes = (expires_at - now).num_minutes();
         let text = format!(
             "Kod pengesahan Temujanji anda ialah {code}. Kod ini sah selama {minutes} minit.\n\
@@ -117,7 +125,7 @@ impl Letters {
             .to(mailbox(to.as_str())?)
             .subject(format!("Kod pengesahan / Verification code: {code}"))
             .multipart(MultiPart::alternative_plain_html(text, html))
-            .map_err(|e| ApiError::Internal(format!("cannot build the code e-mail: {e}")))?;
+            .map_err(|e| ComposeError::Message(format!("code e-mail: {e}")))?;
         Ok(Outgoing {
             kind: crate::outbox::CODE_KIND,
             reference: None,
@@ -135,7 +143,7 @@ impl Letters {
         &self,
         notice: Notice,
         appointment: &Appointment,
-    ) -> Result<Outgoing, ApiError> {
+    ) -> Result<Outgoing, ComposeError> {
         let reference = appointment.reference.as_str();
         let links = content::Links {
             manage: self.manage_link(reference),
@@ -160,7 +168,7 @@ impl Letters {
             .to(mailbox(&appointment.applicant.email)?)
             .subject(body.subject)
             .multipart(parts)
-            .map_err(|e| ApiError::Internal(format!("cannot build the {notice:?} e-mail: {e}")))?;
+            .map_err(|e| ComposeError::Message(format!("{notice:?} e-mail: {e}")))?;
         Ok(Outgoing {
             kind: notice.code(),
             reference: Some(reference.to_owned()),
@@ -181,7 +189,7 @@ pub fn reminder_key(reference: &str, date: chrono::NaiveDate) -> String {
     format!("reminder:{reference}:{date}")
 }
 
-fn calendar_part(reference: &str, event: &calendar::Event) -> Result<SinglePart, ApiError> {
+fn calendar_part(reference: &str, event: &calendar::Event) -> Result<SinglePart, ComposeError> {
     let kind = content_type(&format!(
         "text/calendar; charset=utf-8; method={}",
         event.method
@@ -190,15 +198,15 @@ fn calendar_part(reference: &str, event: &calendar::Event) -> Result<SinglePart,
         .body(event.text.clone().into_bytes(), kind))
 }
 
-fn content_type(value: &str) -> Result<ContentType, ApiError> {
+fn content_type(value: &str) -> Result<ContentType, ComposeError> {
     ContentType::parse(value)
-        .map_err(|e| ApiError::Internal(format!("content type {value:?}: {e}")))
+        .map_err(|e| ComposeError::Message(format!("content type {value:?}: {e}")))
 }
 
-fn mailbox(address: &str) -> Result<Mailbox, ApiError> {
+fn mailbox(address: &str) -> Result<Mailbox, ComposeError> {
     address
         .parse()
-        .map_err(|e| ApiError::Internal(format!("cannot address {address}: {e}")))
+        .map_err(|e| ComposeError::Message(format!("cannot address {address}: {e}")))
 }
 
 /// A booked appointment for unit tests.

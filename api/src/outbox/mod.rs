@@ -13,11 +13,8 @@
 //! - **retries**: a failure schedules the next attempt with exponential backoff (`retry_base`
 //!   doubling up to `retry_cap`, plus up to 10% jitter); after `max_attempts`, or at once when
 //!   the server refuses the message for good (SMTP 5xx), it is `failed` and logged.
-//! - **reminders**: a [`reminders`] sweep writes one day-before reminder per booked
+//! - **reminders**: a `booking::reminders` sweep (run by `crate::worker`) writes one day-before reminder per booked
 //!   appointment, made unique by `dedupe_key`, whatever the number of instances.
-
-pub mod reminders;
-pub mod worker;
 
 use std::time::Duration;
 

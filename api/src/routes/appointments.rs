@@ -10,12 +10,21 @@ use temujanji_shared::wire::{Appointment, Problem, RescheduleForm};
 use super::json::JsonBody;
 use super::{AppState, with_conn};
 use crate::auth::token::VerifiedEmail;
-use crate::booking::{self, Requester};
+use crate::authz::Principal;
+use crate::booking::{self, Context};
 use crate::clock;
 use crate::idempotency::{Idempotency, IdempotencyKey};
 use crate::problem::ApiError;
 
-fn reference(raw: &str) -> Result<Reference, ApiError> {
+pub(super) fn context(state: &AppState, now: chrono::NaiveDateTime) -> Context<'_> {
+    Context {
+        qr: &state.qr_key,
+        letters: &state.letters,
+        now,
+    }
+}
+
+pub(super) fn reference(raw: &str) -> Result<Reference, ApiError> {
     Reference::parse(raw).map_err(|_| ApiError::NotFound)
 }
 
@@ -53,24 +62,20 @@ pub async fn create(
         None => None,
     };
     let request = form.parse()?;
-    let requester = Requester { email };
+    let principal = Principal::Applicant(email);
     let now = clock::now_utc();
     let stored = with_conn(&state, move |conn, state| {
         booking::book(
             conn,
             &request,
-            &requester,
+            &principal,
             idempotency.as_ref(),
-            &state.qr_key,
-            &state.letters,
-            now,
+            context(state, now),
         )
     })
     .await?;
     state.outbox_wake.notify_one();
-    let status = actix_web::http::StatusCode::from_u16(stored.status)
-        .map_err(|e| ApiError::Internal(format!("stored status: {e}")))?;
-    Ok(HttpResponse::build(status)
+    Ok(HttpResponse::Created()
         .content_type(header::ContentType::json())
         .body(stored.body))
 }
@@ -93,9 +98,14 @@ pub async fn get(
     path: web::Path<String>,
 ) -> Result<web::Json<Appointment>, ApiError> {
     let reference = reference(&path)?;
-    let requester = Requester { email };
+    let principal = Principal::Applicant(email);
     let appointment = with_conn(&state, move |conn, state| {
-        booking::get(conn, &reference, &requester, &state.qr_key)
+        booking::get(
+            conn,
+            &reference,
+            &principal,
+            context(state, clock::now_utc()),
+        )
     })
     .await?;
     Ok(web::Json(appointment))
@@ -120,9 +130,14 @@ pub async fn slip(
 ) -> Result<HttpResponse, ApiError> {
     let reference = reference(&path)?;
     let filename = format!("inline; filename=\"temujanji-{reference}.pdf\"");
-    let requester = Requester { email };
+    let principal = Principal::Applicant(email);
     let appointment = with_conn(&state, move |conn, state| {
-        booking::get(conn, &reference, &requester, &state.qr_key)
+        booking::get(
+            conn,
+            &reference,
+            &principal,
+            context(state, clock::now_utc()),
+        )
     })
     .await?;
     let pdf = web::block(move || crate::slip::render(&appointment)).await??;
@@ -152,17 +167,10 @@ pub async fn cancel(
     path: web::Path<String>,
 ) -> Result<web::Json<Appointment>, ApiError> {
     let reference = reference(&path)?;
-    let requester = Requester { email };
+    let principal = Principal::Applicant(email);
     let now = clock::now_utc();
     let appointment = with_conn(&state, move |conn, state| {
-        booking::cancel(
-            conn,
-            &reference,
-            &requester,
-            &state.qr_key,
-            &state.letters,
-            now,
-        )
+        booking::cancel(conn, &reference, &principal, None, context(state, now))
     })
     .await?;
     state.outbox_wake.notify_one();
@@ -193,18 +201,10 @@ pub async fn reschedule(
 ) -> Result<web::Json<Appointment>, ApiError> {
     let reference = reference(&path)?;
     let target = RescheduleTarget::parse(&form)?;
-    let requester = Requester { email };
+    let principal = Principal::Applicant(email);
     let now = clock::now_utc();
     let appointment = with_conn(&state, move |conn, state| {
-        booking::reschedule(
-            conn,
-            &reference,
-            &target,
-            &requester,
-            &state.qr_key,
-            &state.letters,
-            now,
-        )
+        booking::reschedule(conn, &reference, &target, &principal, context(state, now))
     })
     .await?;
     state.outbox_wake.notify_one();

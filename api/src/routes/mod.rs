@@ -14,38 +14,20 @@ use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 
-use crate::db::Pool;
+pub use crate::state::AppState;
 
-/// Shared state of every handler.
-pub struct AppState {
-    pub pool: Pool,
-    /// Key of the one-time code hashes (see `auth::codes::code_key`).
-    pub code_key: Vec<u8>,
-    /// Key of the slips' QR payloads (see `qr_payload`).
-    pub qr_key: crate::qr_payload::QrKey,
-    /// Composes the e-mails that changes write to the outbox.
-    pub letters: crate::mail::Letters,
-    /// Wakes this instance's outbox worker after a commit that wrote e-mail.
-    pub outbox_wake: tokio::sync::Notify,
-}
-
-/// Runs blocking database work on actix's blocking thread pool.
-pub(crate) async fn with_conn<T, F>(
+/// Runs blocking database work for a handler; the operation's own error becomes the
+/// handler's problem here, at the edge.
+pub(crate) async fn with_conn<T, E, F>(
     state: &actix_web::web::Data<AppState>,
     f: F,
 ) -> Result<T, crate::problem::ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut crate::db::DbConnection, &AppState) -> Result<T, crate::problem::ApiError>
-        + Send
-        + 'static,
+    E: Into<crate::problem::ApiError> + Send + 'static,
+    F: FnOnce(&mut crate::db::DbConnection, &AppState) -> Result<T, E> + Send + 'static,
 {
-    let state = state.clone();
-    actix_web::web::block(move || {
-        let mut conn = state.pool.get()?;
-        f(&mut conn, &state)
-    })
-    .await?
+    crate::state::with_conn(state, move |conn, state| f(conn, state).map_err(Into::into)).await
 }
 
 #[derive(OpenApi)]

@@ -315,7 +315,9 @@ async fn blocked_applicants_are_told_so(app: TestApp) {
         .values((
             dsl::kind.eq("identity"),
             dsl::value.eq("mykad:900101100042"),
-            dsl::reason.eq("Slot hoarding"),
+            // The staff's internal note: never shown to the applicant.
+            dsl::reason.eq("Seen reselling slots at counter 3"),
+            dsl::category.eq("hoarding"),
             dsl::until.eq(until),
             dsl::created_at.eq(temujanji_api::clock::now_utc()),
         ))
@@ -337,8 +339,12 @@ async fn blocked_applicants_are_told_so(app: TestApp) {
     assert_eq!(problem["type"], "blocked");
     let detail = problem["detail"].as_str().expect("detail");
     assert!(
-        detail.contains("Slot hoarding") && detail.contains(&until.to_string()),
-        "{detail}"
+        detail.contains("holding more appointments") && detail.contains(&until.to_string()),
+        "the category and the end date: {detail}"
+    );
+    assert!(
+        !problem.to_string().contains("reselling"),
+        "the internal note stays internal: {problem}"
     );
     // Someone else books normally.
     let other = app

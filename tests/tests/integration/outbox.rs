@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use serde_json::json;
+use temujanji_api::booking::reminders;
 use temujanji_api::clock;
 use temujanji_api::mail::Letters;
-use temujanji_api::outbox::{self, Settings, reminders};
+use temujanji_api::outbox::{self, Settings};
 use temujanji_api::qr_payload::QrKey;
 use temujanji_shared::email::EmailAddress;
 use temujanji_shared::otp::OneTimeCode;

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_navigate;
 use temujanji_shared::address::State;
 use temujanji_shared::email::EmailAddress;
 use temujanji_shared::form::{AddressForm, ApplicantForm, BookingForm, FieldIssue};
+use temujanji_shared::problem::ProblemType;
 use temujanji_shared::wire::{Branch, ClockTime, FieldErrorBody, IdType};
 
 use crate::Catalog;
@@ -913,18 +914,20 @@ fn ReviewStep(
                     },
                 );
             }
-            Err(Failure::Problem(p)) if p.kind == "slot_full" || p.kind == "no_such_slot" => {
+            Err(Failure::Problem(p))
+                if matches!(p.kind, ProblemType::SlotFull | ProblemType::NoSuchSlot) =>
+            {
                 taken.set(true);
                 reload.update(|n| *n += 1);
             }
-            Err(Failure::Problem(p)) if p.kind == "unauthorized" => {
+            Err(Failure::Problem(p)) if p.kind == ProblemType::Unauthorized => {
                 Session::end();
                 session.set(None);
                 page_notice.set(Some(Text::SignInAgain));
                 return_to.set(Some(Step::Review));
                 step.set(Step::Email);
             }
-            Err(Failure::Problem(p)) if p.kind == "validation_failed" => {
+            Err(Failure::Problem(p)) if p.kind == ProblemType::ValidationFailed => {
                 server_problems.set(listed_from_server(&p.errors, lang, details.is_passport()));
                 server_attempt.update(|n| *n += 1);
                 failure.set(Some(Failure::Problem(p)));

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use temujanji_shared::problem::ProblemType;
 use temujanji_shared::wire::{Appointment, AppointmentStatus};
 
 use crate::api::{self, Failure};
@@ -84,14 +85,14 @@ pub fn SlipPage() -> impl IntoView {
         {move || match appointment.get() {
             None => view! { <p role="status">{tr(Text::Loading)}</p> }.into_any(),
             Some(Err(failure)) => {
-                if failure.kind() == Some("unauthorized") {
+                if failure.kind() == Some(ProblemType::Unauthorized) {
                     // The server no longer accepts this token: forget it, so that manage asks
                     // for a new code instead of coming straight back here.
                     Session::end();
                 }
                 let message = match failure.kind() {
-                    Some("unauthorized") => Text::SignInAgain.get(lang.get()).to_owned(),
-                    Some("not_found") => Text::NotFound.get(lang.get()).to_owned(),
+                    Some(ProblemType::Unauthorized) => Text::SignInAgain.get(lang.get()).to_owned(),
+                    Some(ProblemType::NotFound) => Text::NotFound.get(lang.get()).to_owned(),
                     _ => failure.message(lang.get()),
                 };
                 let manage = format!("/manage?reference={}", reference());
@@ -261,11 +262,16 @@ fn Actions(
             // The button that was pressed is gone; the confirmation takes focus.
             request_animation_frame(|| focus_element("notice"));
         }
-        Some(Err(f)) if f.kind() == Some("unauthorized") => {
+        Some(Err(f)) if f.kind() == Some(ProblemType::Unauthorized) => {
             Session::end();
             failure.set(Some(Failure::Local(Text::SignInAgain)));
         }
-        Some(Err(f)) if matches!(f.kind(), Some("slot_full" | "no_such_slot")) => {
+        Some(Err(f))
+            if matches!(
+                f.kind(),
+                Some(ProblemType::SlotFull | ProblemType::NoSuchSlot)
+            ) =>
+        {
             // Taken meanwhile: show the times as they are now.
             new_start.set(None);
             reload.update(|n| *n += 1);

@@ -6,7 +6,7 @@
 //! Each reminder is written in its own transaction that first locks the appointment row and
 //! re-checks that it is still booked for tomorrow, so a concurrent cancel or reschedule either
 //! comes first (no reminder is written) or after (and withdraws it, see
-//! `outbox::discard_reminders`).
+//! `outbox::discard_reminders`, called by `crate::events`).
 
 use std::collections::HashSet;
 
@@ -14,12 +14,11 @@ use chrono::{NaiveDateTime, NaiveTime, TimeDelta};
 use diesel::prelude::*;
 use temujanji_shared::wire::AppointmentStatus;
 
-use crate::booking::{self, AppointmentRow};
+use super::{AppointmentRow, BookingError, view};
 use crate::clock;
 use crate::db::schema::{appointments, outbox};
-use crate::db::{DbConnection, is_unique_violation, write_transaction};
+use crate::db::{DbConnection, StoreError, is_unique_violation, write_transaction};
 use crate::mail::{Letters, Notice, reminder_key};
-use crate::problem::ApiError;
 use crate::qr_payload::QrKey;
 
 /// Reminders are not written before this Malaysian time of the day before.
@@ -35,7 +34,7 @@ pub fn sweep(
     letters: &Letters,
     qr: &QrKey,
     now: NaiveDateTime,
-) -> Result<usize, ApiError> {
+) -> Result<usize, BookingError> {
     let local = clock::to_malaysia(now);
     if local.time() < SEND_FROM {
         return Ok(0);
@@ -43,7 +42,7 @@ pub fn sweep(
     let tomorrow = local.date() + TimeDelta::days(1);
     let booked: Vec<(i64, String)> = appointments::table
         .filter(appointments::date.eq(tomorrow))
-        .filter(appointments::status.eq(AppointmentStatus::Booked.code()))
+        .filter(appointments::status.eq(AppointmentStatus::Booked))
         .select((appointments::id, appointments::reference))
         .load(conn)?;
     if booked.is_empty() {
@@ -61,12 +60,12 @@ pub fn sweep(
         if written.contains(&reminder_key(&reference, tomorrow)) {
             continue;
         }
-        let result = write_transaction(conn, |conn| -> Result<bool, ApiError> {
+        let result = write_transaction(conn, |conn| -> Result<bool, BookingError> {
             // A no-op update: it locks the row and re-checks it, on the latest version.
             let row: Option<AppointmentRow> = diesel::update(appointments::table)
                 .filter(appointments::id.eq(id))
                 .filter(appointments::date.eq(tomorrow))
-                .filter(appointments::status.eq(AppointmentStatus::Booked.code()))
+                .filter(appointments::status.eq(AppointmentStatus::Booked))
                 .set(appointments::updated_at.eq(appointments::updated_at))
                 .returning(appointments::all_columns)
                 .get_result(conn)
@@ -74,19 +73,20 @@ pub fn sweep(
             let Some(row) = row else {
                 return Ok(false);
             };
-            let appointment = booking::view(conn, row, qr)?;
+            let appointment = view(conn, row, qr)?;
             let message = letters.appointment(Notice::Reminder, &appointment)?;
-            super::enqueue(conn, &message, now)?;
+            crate::outbox::enqueue(conn, &message, now)?;
             Ok(true)
         });
         match result {
             Ok(true) => count += 1,
             Ok(false) => {}
             // Another instance wrote it first.
-            Err(ApiError::Database(e)) if is_unique_violation(&e, "dedupe_key") => {}
+            Err(BookingError::Store(StoreError::Database(e)))
+                if is_unique_violation(&e, "dedupe_key") => {}
             // The database itself failing stops the sweep; one appointment that cannot be
             // written up must not hold back everyone else's reminder.
-            Err(e @ ApiError::Database(_)) => return Err(e),
+            Err(e @ BookingError::Store(StoreError::Database(_))) => return Err(e),
             Err(e) => tracing::error!(error = %e, "cannot write a reminder; skipped"),
         }
     }

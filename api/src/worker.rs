@@ -1,21 +1,36 @@
-//! The outbox worker: one per instance, run by `Application::run_until_stopped` beside the
-//! HTTP server. It sends due messages when a commit wakes it ([`AppState::outbox_wake`]) or
-//! every `poll` interval, sweeps for day-before reminders and old messages every minute, and
+//! The background worker: one per instance, run by `Application::run_until_stopped` beside the
+//! HTTP server (which it does not depend on). It sends the outbox's due messages when a commit
+//! wakes it ([`AppState::outbox_wake`]) or every `poll` interval; every minute it sweeps: ended
+//! appointments nobody checked in for become no-shows (R4), day-before reminders are
+//! written, old messages are tidied. It
 //! stops with the server: it finishes the message in flight (for at most
 //! [`STOP_GRACE`]), gives back the rest of its claim and returns.
 
 use std::time::Duration;
 
-use actix_web::web;
+use std::sync::Arc;
+
 use lettre::Address;
 use lettre::address::Envelope;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::{Claimed, Failure, Settings};
+use crate::booking::{self, BookingError};
 use crate::clock;
 use crate::mail::transport::{SendError, Transport};
-use crate::routes::{AppState, with_conn};
+use crate::outbox::{self, Claimed, Failure, Settings};
+use crate::state::{AppState, Unavailable, with_conn};
+
+/// Why a round of the worker failed; logged, and tried again next round.
+#[derive(Debug, thiserror::Error)]
+enum WorkError {
+    #[error(transparent)]
+    Unavailable(#[from] Unavailable),
+    #[error(transparent)]
+    Booking(#[from] BookingError),
+    #[error("database: {0}")]
+    Database(#[from] diesel::result::Error),
+}
 
 /// How often the reminder and housekeeping sweep runs.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
@@ -23,13 +38,13 @@ const SWEEP_EVERY: Duration = Duration::from_secs(60);
 pub const STOP_GRACE: Duration = Duration::from_secs(5);
 
 pub struct Worker {
-    state: web::Data<AppState>,
+    state: Arc<AppState>,
     transport: Transport,
     settings: Settings,
 }
 
 impl Worker {
-    pub fn new(state: web::Data<AppState>, transport: Transport, settings: Settings) -> Self {
+    pub fn new(state: Arc<AppState>, transport: Transport, settings: Settings) -> Self {
         Worker {
             state,
             transport,
@@ -55,12 +70,31 @@ impl Worker {
         tracing::debug!("outbox worker stopped");
     }
 
-    /// Writes due reminders and tidies the outbox; failures are logged and retried next time.
+    /// Marks no-shows, writes due reminders and tidies the outbox; failures are logged and
+    /// retried next time.
     async fn sweep(&self) {
-        let result = with_conn(&self.state, |conn, state| {
+        let no_shows = with_conn(&self.state, |conn, state| -> Result<usize, WorkError> {
+            Ok(booking::expire_no_shows(
+                conn,
+                &state.letters,
+                clock::now_utc(),
+            )?)
+        })
+        .await;
+        match no_shows {
+            Ok(0) => {}
+            Ok(expired) => tracing::info!(expired, "appointments marked no-show"),
+            Err(e) => tracing::error!(error = %e, "no-show sweep failed"),
+        }
+        let result = with_conn(&self.state, |conn, state| -> Result<usize, WorkError> {
             let now = clock::now_utc();
-            super::housekeeping(conn, now)?;
-            super::reminders::sweep(conn, &state.letters, &state.qr_key, now)
+            outbox::housekeeping(conn, now)?;
+            Ok(booking::reminders::sweep(
+                conn,
+                &state.letters,
+                &state.qr_key,
+                now,
+            )?)
         })
         .await;
         match result {
@@ -79,8 +113,8 @@ impl Worker {
             let token = hex::encode(rand::random::<[u8; 12]>());
             let claim_token = token.clone();
             let settings = self.settings;
-            let claimed = with_conn(&self.state, move |conn, _| {
-                Ok(super::claim(
+            let claimed = with_conn(&self.state, move |conn, _| -> Result<_, WorkError> {
+                Ok(outbox::claim(
                     conn,
                     &claim_token,
                     &settings,
@@ -127,8 +161,14 @@ impl Worker {
     /// Extends the claim on `message` before it is sent; `false` if it is no longer ours.
     async fn renew(&self, message: &Claimed, token: &str) -> bool {
         let (id, token, settings) = (message.id, token.to_owned(), self.settings);
-        let renewed = with_conn(&self.state, move |conn, _| {
-            Ok(super::renew(conn, id, &token, &settings, clock::now_utc())?)
+        let renewed = with_conn(&self.state, move |conn, _| -> Result<_, WorkError> {
+            Ok(outbox::renew(
+                conn,
+                id,
+                &token,
+                &settings,
+                clock::now_utc(),
+            )?)
         })
         .await;
         match renewed {
@@ -159,15 +199,15 @@ impl Worker {
         let (id, kind, attempts) = (message.id, message.kind.clone(), message.attempts);
         let reference = message.reference.clone().unwrap_or_default();
         let (token, claimed, settings) = (token.to_owned(), message.clone(), self.settings);
-        let recorded = with_conn(&self.state, move |conn, _| {
+        let recorded = with_conn(&self.state, move |conn, _| -> Result<_, WorkError> {
             let now = clock::now_utc();
             Ok(match &result {
                 Ok(()) => {
-                    super::mark_sent(conn, id, &token, now)?;
+                    outbox::mark_sent(conn, id, &token, now)?;
                     None
                 }
                 Err(e) => Some((
-                    super::mark_failed(
+                    outbox::mark_failed(
                         conn,
                         &claimed,
                         &token,
@@ -204,8 +244,8 @@ impl Worker {
     async fn release(&self, messages: &[Claimed], token: &str) {
         let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
         let token = token.to_owned();
-        let released = with_conn(&self.state, move |conn, _| {
-            Ok(super::release(conn, &ids, &token, clock::now_utc())?)
+        let released = with_conn(&self.state, move |conn, _| -> Result<_, WorkError> {
+            Ok(outbox::release(conn, &ids, &token, clock::now_utc())?)
         })
         .await;
         if let Err(e) = released {

@@ -1,0 +1,144 @@
+//! Booking a slot (R1–R3, R5): first come, first served, the seat claimed last.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use temujanji_shared::address::Address;
+use temujanji_shared::form::{BookingRequest, Identity};
+use temujanji_shared::reference::Reference;
+use temujanji_shared::wire::AppointmentStatus;
+
+use super::row::{AppointmentRow, NewAppointment};
+use super::seats::{already_full, check_slot, claim_seat, ensure_slot};
+use super::sweep::expire_identity;
+use super::{BookingError, Context, blocks, transact, view};
+use crate::authz::Principal;
+use crate::catalog;
+use crate::clock;
+use crate::db::schema::appointments;
+use crate::db::{DbConnection, is_unique_violation, savepoint};
+use crate::events::{self, Event, EventKind};
+use crate::idempotency::{self, Claim, Idempotency, StoredResponse};
+use crate::schedule::SlotTime;
+
+/// Books the slot in `request` for `principal`; with `idempotency`, a retry returns the first
+/// outcome (the appointment as JSON) and takes no second seat.
+pub fn book(
+    conn: &mut DbConnection,
+    request: &BookingRequest,
+    principal: &Principal,
+    idempotency: Option<&Idempotency>,
+    ctx: Context<'_>,
+) -> Result<StoredResponse, BookingError> {
+    match principal {
+        Principal::Applicant(email) if *email == request.applicant.email => {}
+        Principal::Applicant(_) => return Err(BookingError::EmailMismatch),
+        _ => return Err(BookingError::Forbidden),
+    }
+    let now = ctx.now;
+    // A retry gets the first answer even if the rules would refuse the request today.
+    if let Some(idem) = idempotency
+        && let Some(stored) = idempotency::replay(conn, idem, now)?
+    {
+        return Ok(stored);
+    }
+    let branch = catalog::find_branch(conn, &request.branch)?.ok_or(BookingError::NotFound)?;
+    let service = request.service.as_str();
+    let service_info =
+        catalog::find_service(conn, &request.service)?.ok_or(BookingError::NotFound)?;
+    let slot = check_slot(conn, branch, service, request.date, request.start, now)?;
+    blocks::check_not_blocked(conn, request, clock::to_malaysia(now).date())?;
+
+    transact(conn, |conn| {
+        if let Some(idem) = idempotency
+            && let Claim::Replay(stored) = idempotency::claim(conn, idem, now)?
+        {
+            return Ok(stored);
+        }
+        let slot_id = ensure_slot(conn, &slot.branch.code, service, request.date, &slot)?;
+        if already_full(conn, slot_id)? {
+            return Err(BookingError::SlotFull);
+        }
+        expire_identity(conn, request, ctx.letters, now)?;
+        let row = insert_appointment(conn, request, slot_id, &slot.time, now)?;
+        let appointment = view::view_of(row.clone(), &slot.branch, service_info.clone(), ctx.qr)?;
+        let event = Event {
+            kind: EventKind::Booked,
+            actor: principal,
+            before: None,
+            after: &row,
+            at: now,
+            view: Some(&appointment),
+        };
+        events::publish(conn, ctx.letters, &event)?;
+        let body = serde_json::to_string(&appointment)
+            .map_err(|e| BookingError::corrupt("appointment as JSON", e.to_string()))?;
+        let stored = StoredResponse { body };
+        if let Some(idem) = idempotency {
+            idempotency::store(conn, idem, &stored)?;
+        }
+        // Last, so that the hot slot row stays locked for as short a time as possible.
+        claim_seat(conn, slot_id)?;
+        Ok(stored)
+    })
+}
+
+fn new_reference() -> Reference {
+    Reference::from_random_bytes(rand::random::<[u8; 10]>())
+}
+
+fn insert_appointment(
+    conn: &mut DbConnection,
+    request: &BookingRequest,
+    slot_id: i64,
+    time: &SlotTime,
+    now: NaiveDateTime,
+) -> Result<AppointmentRow, BookingError> {
+    let applicant = &request.applicant;
+    let identity: &Identity = &applicant.identity;
+    let address: &Address = &applicant.address;
+    // A reference collision (one in 2^50) gets a fresh reference; an identity collision is R5.
+    for _ in 0..5 {
+        let reference = new_reference();
+        let values = NewAppointment {
+            reference: reference.as_str(),
+            slot_id,
+            branch_code: request.branch.as_str(),
+            service_code: request.service.as_str(),
+            date: request.date,
+            start_time: time.start,
+            end_time: time.end,
+            applicant_name: applicant.name.as_str(),
+            id_type: identity.id_type(),
+            id_number: identity.number(),
+            nationality: identity.nationality(),
+            address_line1: address.line1.as_str(),
+            address_line2: address.line2.as_ref().map(|l| l.as_str()),
+            postcode: address.postcode.as_str(),
+            city: address.city.as_str(),
+            state: address.state.code(),
+            phone: applicant.phone.as_str(),
+            email: applicant.email.as_str(),
+            status: AppointmentStatus::Booked,
+            created_at: now,
+            updated_at: now,
+        };
+        let inserted = savepoint(conn, |conn| {
+            diesel::insert_into(appointments::table)
+                .values(&values)
+                .returning(appointments::all_columns)
+                .get_result::<AppointmentRow>(conn)
+        });
+        match inserted {
+            Ok(row) => return Ok(row),
+            Err(e) if is_unique_violation(&e, "reference") => continue,
+            Err(e) if is_unique_violation(&e, "appointments") => {
+                return Err(BookingError::DuplicateActive);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(BookingError::corrupt(
+        "reference",
+        "no unique reference in five draws",
+    ))
+}

@@ -1,0 +1,167 @@
+//! Looking up, cancelling and rescheduling an appointment.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use temujanji_shared::form::RescheduleTarget;
+use temujanji_shared::reference::Reference;
+use temujanji_shared::wire::{self, AppointmentStatus};
+
+use super::row::{AppointmentRow, authorized, status_of};
+use super::seats::{check_slot, claim_seat, ensure_slot, release_seat};
+use super::view::{parse_branch_code, view};
+use super::{BookingError, Context, transact};
+use crate::authz::{Action, Principal};
+use crate::catalog;
+use crate::clock;
+use crate::db::schema::appointments;
+use crate::db::{DbConnection, StoreError};
+use crate::events::{self, Event, EventKind};
+
+/// The appointment, for whoever may see it.
+pub fn get(
+    conn: &mut DbConnection,
+    reference: &Reference,
+    principal: &Principal,
+    ctx: Context<'_>,
+) -> Result<wire::Appointment, BookingError> {
+    let row = authorized(conn, reference, principal, Action::ViewAppointment)?;
+    Ok(view(conn, row, ctx.qr)?)
+}
+
+/// Changes are refused once the appointment's slot has started.
+fn ensure_not_started(row: &AppointmentRow, now: NaiveDateTime) -> Result<(), BookingError> {
+    if row.date.and_time(row.start_time) <= clock::to_malaysia(now) {
+        Err(BookingError::Started)
+    } else {
+        Ok(())
+    }
+}
+
+/// Cancels the appointment and frees its seat at once. The applicant (or partner) cancels a
+/// booked appointment before it starts; staff also cancel a late arrival at the counter
+/// (R4), with a reason the audit log keeps.
+pub fn cancel(
+    conn: &mut DbConnection,
+    reference: &Reference,
+    principal: &Principal,
+    reason: Option<&str>,
+    ctx: Context<'_>,
+) -> Result<wire::Appointment, BookingError> {
+    let now = ctx.now;
+    let by_staff = matches!(principal, Principal::Staff(_));
+    transact(conn, |conn| {
+        let before = authorized(conn, reference, principal, Action::CancelAppointment)?;
+        let cancellable: &[AppointmentStatus] = if by_staff {
+            &[AppointmentStatus::Booked, AppointmentStatus::CheckedIn]
+        } else {
+            ensure_not_started(&before, now)?;
+            &[AppointmentStatus::Booked]
+        };
+        // Conditional on the status, so two concurrent cancels free the seat once.
+        let changed = diesel::update(appointments::table)
+            .filter(appointments::id.eq(before.id))
+            .filter(appointments::status.eq_any(cancellable))
+            .set((
+                appointments::status.eq(AppointmentStatus::Cancelled),
+                appointments::cancelled_at.eq(now),
+                appointments::cancel_reason.eq(reason),
+                appointments::updated_at.eq(now),
+            ))
+            .returning(appointments::all_columns)
+            .get_result::<AppointmentRow>(conn)
+            .optional()?;
+        let Some(after) = changed else {
+            return Err(BookingError::InvalidStatus(status_of(conn, before.id)?));
+        };
+        release_seat(conn, after.slot_id)?;
+        let appointment = view(conn, after.clone(), ctx.qr)?;
+        let event = Event {
+            kind: EventKind::Cancelled,
+            actor: principal,
+            before: Some(&before),
+            after: &after,
+            at: now,
+            view: Some(&appointment),
+        };
+        events::publish(conn, ctx.letters, &event)?;
+        Ok(appointment)
+    })
+}
+
+/// Moves a booked appointment to another slot of the same branch and service: the new seat is
+/// taken and the old one freed in one transaction.
+pub fn reschedule(
+    conn: &mut DbConnection,
+    reference: &Reference,
+    target: &RescheduleTarget,
+    principal: &Principal,
+    ctx: Context<'_>,
+) -> Result<wire::Appointment, BookingError> {
+    let now = ctx.now;
+    let current = authorized(conn, reference, principal, Action::RescheduleAppointment)?;
+    let branch = catalog::find_branch(conn, &parse_branch_code(&current.branch_code)?)?
+        .ok_or_else(|| StoreError::corrupt("appointment's branch", &current.branch_code))?;
+    let slot = check_slot(
+        conn,
+        branch,
+        &current.service_code,
+        target.date,
+        target.start,
+        now,
+    )?;
+    transact(conn, |conn| {
+        let before = authorized(conn, reference, principal, Action::RescheduleAppointment)?;
+        if before.status != AppointmentStatus::Booked {
+            return Err(BookingError::InvalidStatus(before.status));
+        }
+        ensure_not_started(&before, now)?;
+        let new_slot = ensure_slot(
+            conn,
+            &before.branch_code,
+            &before.service_code,
+            target.date,
+            &slot,
+        )?;
+        if new_slot == before.slot_id {
+            return Ok(view(conn, before, ctx.qr)?);
+        }
+        // Lock the appointment first: concurrent changes to it queue here.
+        let moved = diesel::update(appointments::table)
+            .filter(appointments::id.eq(before.id))
+            .filter(appointments::status.eq(AppointmentStatus::Booked))
+            .filter(appointments::slot_id.eq(before.slot_id))
+            .set((
+                appointments::slot_id.eq(new_slot),
+                appointments::date.eq(target.date),
+                appointments::start_time.eq(slot.time.start),
+                appointments::end_time.eq(slot.time.end),
+                appointments::updated_at.eq(now),
+            ))
+            .returning(appointments::all_columns)
+            .get_result::<AppointmentRow>(conn)
+            .optional()?;
+        let Some(after) = moved else {
+            // Changed by a concurrent request since it was read.
+            return Err(BookingError::ConcurrentChange);
+        };
+        // Touch the two slots in id order so that crossing reschedules cannot deadlock.
+        if new_slot < before.slot_id {
+            claim_seat(conn, new_slot)?;
+            release_seat(conn, before.slot_id)?;
+        } else {
+            release_seat(conn, before.slot_id)?;
+            claim_seat(conn, new_slot)?;
+        }
+        let appointment = view(conn, after.clone(), ctx.qr)?;
+        let event = Event {
+            kind: EventKind::Rescheduled,
+            actor: principal,
+            before: Some(&before),
+            after: &after,
+            at: now,
+            view: Some(&appointment),
+        };
+        events::publish(conn, ctx.letters, &event)?;
+        Ok(appointment)
+    })
+}

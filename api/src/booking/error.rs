@@ -1,0 +1,94 @@
+//! The engine's errors: what went wrong in domain terms. No HTTP here; `crate::problem` maps
+//! each to its problem type and status at the edge.
+
+use chrono::NaiveDate;
+use temujanji_shared::wire::{AppointmentStatus, ClosedReason};
+
+use crate::authz::Denied;
+use crate::db::StoreError;
+use crate::events::PublishError;
+use crate::idempotency::IdempotencyError;
+use crate::mail::ComposeError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    /// No such appointment, branch or service, or one outside the caller's scope.
+    #[error("not found")]
+    NotFound,
+    #[error("the caller's role may not do this")]
+    Forbidden,
+    #[error("the applicant's e-mail is not the verified e-mail")]
+    EmailMismatch,
+    #[error("slot full")]
+    SlotFull,
+    #[error("no slot starts at that time")]
+    NoSuchSlot,
+    #[error("service not offered at this branch")]
+    ServiceNotOffered,
+    #[error("outside the booking window {from}..={until}")]
+    OutsideWindow { from: NaiveDate, until: NaiveDate },
+    #[error("branch closed")]
+    BranchClosed(ClosedReason),
+    /// R5. Carries what the applicant may be told; never the staff's internal note.
+    #[error("blocked ({category:?}) until {until}")]
+    Blocked {
+        category: crate::booking::blocks::BlockCategory,
+        until: NaiveDate,
+    },
+    #[error("the identity already holds an active appointment for this service")]
+    DuplicateActive,
+    #[error("the appointment is {0:?}")]
+    InvalidStatus(AppointmentStatus),
+    #[error("the appointment has started")]
+    Started,
+    #[error("the appointment has not started yet")]
+    NotStarted,
+    #[error("changed by a concurrent request")]
+    ConcurrentChange,
+    #[error("the QR code is not one of ours")]
+    InvalidQr,
+    #[error("the appointment is at branch {0}")]
+    WrongBranch(String),
+    #[error("the appointment is on {0}")]
+    WrongDay(NaiveDate),
+    #[error(transparent)]
+    Idempotency(#[from] IdempotencyError),
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for BookingError {
+    fn from(error: diesel::result::Error) -> Self {
+        BookingError::Store(StoreError::Database(error))
+    }
+}
+
+impl From<Denied> for BookingError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::NotFound => BookingError::NotFound,
+            Denied::Forbidden => BookingError::Forbidden,
+        }
+    }
+}
+
+impl From<PublishError> for BookingError {
+    fn from(error: PublishError) -> Self {
+        match error {
+            PublishError::Compose(e) => BookingError::Compose(e),
+            PublishError::Database(e) => e.into(),
+            PublishError::MissingView(kind) => {
+                BookingError::corrupt("event without a view", format!("{kind:?}"))
+            }
+        }
+    }
+}
+
+impl BookingError {
+    /// A stored value that no longer parses.
+    pub(crate) fn corrupt(what: &'static str, value: impl Into<String>) -> Self {
+        BookingError::Store(StoreError::corrupt(what, value))
+    }
+}

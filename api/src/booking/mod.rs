@@ -1,0 +1,70 @@
+//! The booking engine (R1–R5, R8, R9): book, look up, cancel and reschedule appointments, and
+//! run them through the counter (check-in, serve, no-show).
+//!
+//! Invariants, all enforced by the database rather than by earlier reads:
+//! - a seat is claimed with `UPDATE slots SET booked = booked + 1 WHERE id = ? AND booked <
+//!   capacity`, and `CHECK (booked <= capacity)` backs it up, so a slot is never overbooked
+//!   ([`seats`]);
+//! - the partial unique index `appointments_one_active_per_identity` allows one active
+//!   appointment per identity per service;
+//! - every change is one transaction ([`transact`]) whose status change is conditional on the
+//!   status it was read in, and publishes one domain event (`crate::events`) in it: the audit
+//!   entry and the e-mail exist exactly when the change does;
+//! - who may do what is decided by `crate::authz`, asked before every read and change.
+//!
+//! Errors are the engine's own ([`BookingError`]); the HTTP edge maps them to problems.
+
+pub mod blocks;
+mod book;
+mod change;
+mod error;
+pub mod reminders;
+mod row;
+mod seats;
+mod sweep;
+mod view;
+
+use chrono::NaiveDateTime;
+
+pub use blocks::identity_key;
+pub use book::book;
+pub use change::{cancel, get, reschedule};
+pub use error::BookingError;
+pub use row::AppointmentRow;
+pub use sweep::expire_no_shows;
+pub use view::view;
+
+use crate::db::{DbConnection, StoreError, is_retryable, write_transaction};
+use crate::mail::Letters;
+use crate::qr_payload::QrKey;
+
+const TRANSACTION_ATTEMPTS: usize = 3;
+
+/// What every operation needs besides the connection: the keys and templates its outputs
+/// are made with, and the instant it happens at.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    pub qr: &'a QrKey,
+    pub letters: &'a Letters,
+    pub now: NaiveDateTime,
+}
+
+/// Runs a write transaction, retrying it when PostgreSQL reports a deadlock or a
+/// serialization failure.
+fn transact<T>(
+    conn: &mut DbConnection,
+    mut f: impl FnMut(&mut DbConnection) -> Result<T, BookingError>,
+) -> Result<T, BookingError> {
+    let mut attempt = 1;
+    loop {
+        match write_transaction(conn, &mut f) {
+            Err(BookingError::Store(StoreError::Database(e)))
+                if attempt < TRANSACTION_ATTEMPTS && is_retryable(&e) =>
+            {
+                tracing::warn!(error = %e, attempt, "retrying transaction");
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}

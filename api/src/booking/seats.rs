@@ -1,0 +1,139 @@
+//! Slots and their seats (R1–R3): is a slot real and bookable, and the atomic claim and
+//! release of one seat.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use temujanji_shared::wire::ClockTime;
+
+use super::BookingError;
+use crate::catalog::{self, BranchRow};
+use crate::clock;
+use crate::db::schema::slots;
+use crate::db::{DbConnection, StoreError, is_unique_violation, savepoint};
+use crate::schedule::{BookingWindow, SlotTime};
+
+/// A slot the branch really offers on that date, inside the booking window.
+pub(super) struct ValidSlot {
+    pub branch: BranchRow,
+    pub seats: i32,
+    pub time: SlotTime,
+}
+
+pub(super) fn check_slot(
+    conn: &mut DbConnection,
+    branch: BranchRow,
+    service: &str,
+    date: NaiveDate,
+    start: ClockTime,
+    now: NaiveDateTime,
+) -> Result<ValidSlot, BookingError> {
+    let seats =
+        catalog::seats(conn, &branch.code, service)?.ok_or(BookingError::ServiceNotOffered)?;
+    let local_now = clock::to_malaysia(now);
+    let window = BookingWindow::new(local_now.date(), i64::from(branch.min_lead_days));
+    let outside = || BookingError::OutsideWindow {
+        from: window.first,
+        until: window.last,
+    };
+    if !window.contains(date) {
+        return Err(outside());
+    }
+    let schedule = catalog::load_schedule(conn, &branch, date, date)?;
+    let day = schedule.day(date).map_err(BookingError::BranchClosed)?;
+    let time = day
+        .into_iter()
+        .find(|s| s.start == start.time())
+        .ok_or(BookingError::NoSuchSlot)?;
+    if date.and_time(time.start) <= local_now {
+        // Only reachable with no lead time: the slot has already started today.
+        return Err(outside());
+    }
+    Ok(ValidSlot {
+        branch,
+        seats,
+        time,
+    })
+}
+
+/// The row of this slot, created on first use. Creation races are settled by the unique
+/// constraint: the loser reads the winner's row.
+pub(super) fn ensure_slot(
+    conn: &mut DbConnection,
+    branch: &str,
+    service: &str,
+    date: NaiveDate,
+    slot: &ValidSlot,
+) -> Result<i64, BookingError> {
+    let find = |conn: &mut DbConnection| {
+        slots::table
+            .filter(slots::branch_code.eq(branch))
+            .filter(slots::service_code.eq(service))
+            .filter(slots::date.eq(date))
+            .filter(slots::start_time.eq(slot.time.start))
+            .select(slots::id)
+            .first::<i64>(conn)
+            .optional()
+    };
+    if let Some(id) = find(conn)? {
+        return Ok(id);
+    }
+    let inserted = savepoint(conn, |conn| {
+        diesel::insert_into(slots::table)
+            .values((
+                slots::branch_code.eq(branch),
+                slots::service_code.eq(service),
+                slots::date.eq(date),
+                slots::start_time.eq(slot.time.start),
+                slots::end_time.eq(slot.time.end),
+                slots::capacity.eq(slot.seats),
+                slots::booked.eq(0),
+            ))
+            .returning(slots::id)
+            .get_result::<i64>(conn)
+    });
+    match inserted {
+        Ok(id) => Ok(id),
+        Err(e) if is_unique_violation(&e, "slots") => find(conn)?
+            .ok_or_else(|| BookingError::corrupt("slot", "vanished after a unique violation")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Takes one seat, or reports the slot full. Atomic under any concurrency: the condition is
+/// re-checked on the locked row.
+pub(super) fn claim_seat(conn: &mut DbConnection, slot_id: i64) -> Result<(), BookingError> {
+    let claimed = diesel::update(slots::table)
+        .filter(slots::id.eq(slot_id))
+        .filter(slots::booked.lt(slots::capacity))
+        .set(slots::booked.eq(slots::booked + 1))
+        .execute(conn)?;
+    if claimed == 1 {
+        Ok(())
+    } else {
+        Err(BookingError::SlotFull)
+    }
+}
+
+/// Gives one seat back. No floor filter: a double release would break
+/// `CHECK (booked >= 0)` or find no row, and either is reported, never hidden.
+pub(super) fn release_seat(conn: &mut DbConnection, slot_id: i64) -> Result<(), BookingError> {
+    let released = diesel::update(slots::table)
+        .filter(slots::id.eq(slot_id))
+        .set(slots::booked.eq(slots::booked - 1))
+        .execute(conn)?;
+    if released == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::corrupt("slot to release", slot_id.to_string()).into())
+    }
+}
+
+/// A fast refusal for a slot already full. Only an optimisation for the release-day rush:
+/// [`claim_seat`] stays the authority.
+pub(super) fn already_full(conn: &mut DbConnection, slot_id: i64) -> Result<bool, BookingError> {
+    let (capacity, booked): (i32, i32) = slots::table
+        .find(slot_id)
+        .select((slots::capacity, slots::booked))
+        .first(conn)?;
+    Ok(booked >= capacity)
+}

@@ -1,0 +1,134 @@
+//! Domain events: one per change of an appointment, written in the change's own transaction
+//! and fanned out from here, so an operation states *what happened* once and every consequence
+//! follows from it:
+//! - the audit log (always), with the state before and after;
+//! - the applicant's e-mail in the outbox (booked, rescheduled, cancelled), and the withdrawal
+//!   of a pending reminder that no longer holds;
+//! - (next: partner webhooks, through the same outbox).
+
+use chrono::NaiveDateTime;
+use temujanji_shared::wire;
+
+use crate::audit::{self, AuditAction};
+use crate::authz::Principal;
+use crate::booking::AppointmentRow;
+use crate::db::DbConnection;
+use crate::mail::{ComposeError, Letters, Notice};
+use crate::outbox;
+
+/// What happened to an appointment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Booked,
+    Rescheduled,
+    Cancelled,
+    CheckedIn,
+    Called,
+    Served,
+    NoShow,
+}
+
+impl EventKind {
+    pub fn audit_action(self) -> AuditAction {
+        match self {
+            EventKind::Booked => AuditAction::AppointmentBooked,
+            EventKind::Rescheduled => AuditAction::AppointmentRescheduled,
+            EventKind::Cancelled => AuditAction::AppointmentCancelled,
+            EventKind::CheckedIn => AuditAction::AppointmentCheckedIn,
+            EventKind::Called => AuditAction::AppointmentCalled,
+            EventKind::Served => AuditAction::AppointmentServed,
+            EventKind::NoShow => AuditAction::AppointmentNoShow,
+        }
+    }
+
+    /// The e-mail the applicant receives (R7), if any.
+    pub fn notice(self) -> Option<Notice> {
+        match self {
+            EventKind::Booked => Some(Notice::Confirmation),
+            EventKind::Rescheduled => Some(Notice::Change),
+            EventKind::Cancelled => Some(Notice::Cancellation),
+            EventKind::CheckedIn | EventKind::Called | EventKind::Served | EventKind::NoShow => {
+                None
+            }
+        }
+    }
+
+    /// Whether a pending day-before reminder no longer holds after this.
+    fn ends_reminder(self) -> bool {
+        matches!(
+            self,
+            EventKind::Rescheduled | EventKind::Cancelled | EventKind::NoShow
+        )
+    }
+}
+
+/// One change, as it is published.
+#[derive(Debug)]
+pub struct Event<'a> {
+    pub kind: EventKind,
+    pub actor: &'a Principal,
+    pub before: Option<&'a AppointmentRow>,
+    pub after: &'a AppointmentRow,
+    pub at: NaiveDateTime,
+    /// The appointment as the applicant sees it after the change; needed by the kinds that
+    /// e-mail the applicant.
+    pub view: Option<&'a wire::Appointment>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+    #[error("database: {0}")]
+    Database(#[from] diesel::result::Error),
+    #[error("a {0:?} event needs the appointment's view to write its e-mail")]
+    MissingView(EventKind),
+}
+
+/// Fans `event` out. Call it in the change's transaction: if anything here fails, the change
+/// does not happen either.
+pub fn publish(
+    conn: &mut DbConnection,
+    letters: &Letters,
+    event: &Event<'_>,
+) -> Result<(), PublishError> {
+    let reference = event.after.reference.as_str();
+    audit::record(
+        conn,
+        audit::Entry {
+            at: event.at,
+            actor: event.actor,
+            action: event.kind.audit_action(),
+            subject: reference,
+            branch: Some(&event.after.branch_code),
+            before: event.before.map(snapshot),
+            after: Some(snapshot(event.after)),
+        },
+    )?;
+    if event.kind.ends_reminder() {
+        outbox::discard_reminders(conn, reference, event.at)?;
+    }
+    if let Some(notice) = event.kind.notice() {
+        let view = event.view.ok_or(PublishError::MissingView(event.kind))?;
+        outbox::enqueue(conn, &letters.appointment(notice, view)?, event.at)?;
+    }
+    Ok(())
+}
+
+/// The parts of an appointment an audit reader compares; no personal data beyond the
+/// reference it is filed under.
+fn snapshot(row: &AppointmentRow) -> serde_json::Value {
+    serde_json::json!({
+        "status": row.status,
+        "slot_id": row.slot_id,
+        "date": row.date,
+        "start": row.start_time.format("%H:%M").to_string(),
+        "checked_in_at": row.checked_in_at,
+        "late": row.late,
+        "counter": row.counter,
+        "served_at": row.served_at,
+        "paid_sen": row.paid_sen,
+        "approval_code": row.approval_code,
+        "cancel_reason": row.cancel_reason,
+    })
+}

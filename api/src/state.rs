@@ -1,0 +1,42 @@
+//! What every request handler and the background worker share in one instance, and the one
+//! way to run blocking database work from async code. No HTTP here: the worker uses it too.
+
+use crate::db::{DbConnection, Pool};
+
+/// Shared state of every handler and of the worker.
+pub struct AppState {
+    pub pool: Pool,
+    /// Key of the one-time code hashes (see `auth::codes::code_key`).
+    pub code_key: Vec<u8>,
+    /// Key of the slips' QR payloads (see `qr_payload`).
+    pub qr_key: crate::qr_payload::QrKey,
+    /// Composes the e-mails that changes write to the outbox.
+    pub letters: crate::mail::Letters,
+    /// Wakes this instance's outbox worker after a commit that wrote e-mail.
+    pub outbox_wake: tokio::sync::Notify,
+}
+
+/// No connection could be had, or the blocking task died.
+#[derive(Debug, thiserror::Error)]
+pub enum Unavailable {
+    #[error("database pool: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("blocking task: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Runs blocking database work on tokio's blocking thread pool.
+pub async fn with_conn<T, E, F>(state: &std::sync::Arc<AppState>, f: F) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<Unavailable> + Send + 'static,
+    F: FnOnce(&mut DbConnection, &AppState) -> Result<T, E> + Send + 'static,
+{
+    let state = std::sync::Arc::clone(state);
+    tokio::task::spawn_blocking(move || {
+        let mut conn = state.pool.get().map_err(Unavailable::from)?;
+        f(&mut conn, &state)
+    })
+    .await
+    .map_err(Unavailable::from)?
+}

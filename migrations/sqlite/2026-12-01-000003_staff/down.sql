@@ -1,0 +1,17 @@
+DROP INDEX audit_events_branch_at;
+DROP INDEX audit_events_subject;
+ALTER TABLE audit_events DROP COLUMN branch_code;
+ALTER TABLE blocks DROP COLUMN category;
+DROP INDEX appointments_branch_date;
+ALTER TABLE appointments DROP COLUMN cancel_reason;
+ALTER TABLE appointments DROP COLUMN approval_code;
+ALTER TABLE appointments DROP COLUMN paid_sen;
+ALTER TABLE appointments DROP COLUMN served_at;
+ALTER TABLE appointments DROP COLUMN counter;
+ALTER TABLE appointments DROP COLUMN called_at;
+ALTER TABLE appointments DROP COLUMN late;
+ALTER TABLE appointments DROP COLUMN checked_in_at;
+DROP TABLE login_failures;
+DROP TABLE staff_refresh_tokens;
+DROP TABLE staff_sessions;
+DROP TABLE staff_users;

@@ -1,0 +1,106 @@
+//! The stable `type` of every RFC 9457 problem the API answers with. One enum for the API
+//! (which renders it) and the SPA (which reacts to it), so neither can misspell a type.
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemType {
+    ValidationFailed,
+    BadRequest,
+    NotFound,
+    Unauthorized,
+    Forbidden,
+    EmailMismatch,
+    SlotFull,
+    NoSuchSlot,
+    ServiceNotOffered,
+    OutsideBookingWindow,
+    BranchClosed,
+    Blocked,
+    DuplicateActiveAppointment,
+    InvalidStatus,
+    AppointmentStarted,
+    ConcurrentChange,
+    IdempotencyKeyReused,
+    IdempotencyInProgress,
+    InvalidCode,
+    CodeExpired,
+    TooManyAttempts,
+    RateLimited,
+    InvalidCredentials,
+    InvalidQr,
+    WrongBranch,
+    WrongDay,
+    InternalError,
+    /// A type this build does not know yet (a newer server); treated as a generic failure.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ProblemType {
+    /// The wire spelling, e.g. `slot_full`.
+    pub fn code(self) -> &'static str {
+        use ProblemType::*;
+        match self {
+            ValidationFailed => "validation_failed",
+            BadRequest => "bad_request",
+            NotFound => "not_found",
+            Unauthorized => "unauthorized",
+            Forbidden => "forbidden",
+            EmailMismatch => "email_mismatch",
+            SlotFull => "slot_full",
+            NoSuchSlot => "no_such_slot",
+            ServiceNotOffered => "service_not_offered",
+            OutsideBookingWindow => "outside_booking_window",
+            BranchClosed => "branch_closed",
+            Blocked => "blocked",
+            DuplicateActiveAppointment => "duplicate_active_appointment",
+            InvalidStatus => "invalid_status",
+            AppointmentStarted => "appointment_started",
+            ConcurrentChange => "concurrent_change",
+            IdempotencyKeyReused => "idempotency_key_reused",
+            IdempotencyInProgress => "idempotency_in_progress",
+            InvalidCode => "invalid_code",
+            CodeExpired => "code_expired",
+            TooManyAttempts => "too_many_attempts",
+            RateLimited => "rate_limited",
+            InvalidCredentials => "invalid_credentials",
+            InvalidQr => "invalid_qr",
+            WrongBranch => "wrong_branch",
+            WrongDay => "wrong_day",
+            InternalError => "internal_error",
+            Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for ProblemType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProblemType;
+
+    #[test]
+    fn code_is_the_serde_spelling() {
+        for t in [
+            ProblemType::SlotFull,
+            ProblemType::InvalidQr,
+            ProblemType::DuplicateActiveAppointment,
+            ProblemType::InternalError,
+        ] {
+            let json = serde_json::to_string(&t).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", t.code()));
+        }
+        let unknown: ProblemType = serde_json::from_str("\"from_the_future\"").expect("decodes");
+        assert_eq!(unknown, ProblemType::Unknown);
+    }
+}
