@@ -68,6 +68,7 @@ impl Application {
             qr_key: crate::qr_payload::QrKey::derive(&config.jwt_secret),
             letters: Letters::new(&public_url)?,
             outbox_wake: tokio::sync::Notify::new(),
+            sessions: crate::staff::Sessions::new(&config.jwt_secret),
         });
         let worker = Worker::new(state.clone().into_inner(), transport, config.outbox);
         let openapi = routes::openapi();

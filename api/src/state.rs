@@ -14,6 +14,8 @@ pub struct AppState {
     pub letters: crate::mail::Letters,
     /// Wakes this instance's outbox worker after a commit that wrote e-mail.
     pub outbox_wake: tokio::sync::Notify,
+    /// Signs and checks staff access tokens.
+    pub sessions: crate::staff::Sessions,
 }
 
 /// No connection could be had, or the blocking task died.

@@ -23,6 +23,7 @@ pub mod problem;
 pub mod rules;
 #[cfg(feature = "diesel")]
 pub mod sql;
+pub mod staff;
 pub mod wire;
 
 pub use error::ValidationError;

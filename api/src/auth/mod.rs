@@ -2,6 +2,7 @@
 //! short-lived JWT bound to that address.
 
 pub mod codes;
+pub mod staff;
 pub mod token;
 
 use hmac::{Hmac, Mac};

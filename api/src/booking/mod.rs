@@ -17,6 +17,7 @@
 pub mod blocks;
 mod book;
 mod change;
+mod counter;
 mod error;
 pub mod reminders;
 mod row;
@@ -29,6 +30,7 @@ use chrono::NaiveDateTime;
 pub use blocks::identity_key;
 pub use book::book;
 pub use change::{cancel, get, reschedule};
+pub use counter::{CheckIn, Payment, PaymentIssue, check_in, day, mark_no_show, serve, staff_get};
 pub use error::BookingError;
 pub use row::AppointmentRow;
 pub use sweep::expire_no_shows;

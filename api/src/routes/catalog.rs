@@ -39,7 +39,10 @@ pub struct AvailabilityQuery {
     to: Option<String>,
 }
 
-fn query_date(field: &'static str, raw: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
+pub(super) fn query_date(
+    field: &'static str,
+    raw: Option<&str>,
+) -> Result<Option<NaiveDate>, ApiError> {
     raw.map(|raw| {
         NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
             .map_err(|_| ApiError::field(field, ValidationError::InvalidDate))

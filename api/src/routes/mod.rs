@@ -2,10 +2,11 @@
 //! and is also where the OpenAPI document is collected, so the published spec and the mounted
 //! routes cannot drift apart.
 
-mod appointments;
+pub(crate) mod appointments;
 mod auth;
-mod catalog;
+pub(crate) mod catalog;
 pub mod json;
+mod staff;
 
 use actix_web::App;
 use utoipa::openapi::OpenApi as OpenApiDoc;
@@ -45,6 +46,7 @@ where
         (name = "catalog", description = "Branches, services and availability"),
         (name = "auth", description = "E-mail verification and applicant tokens"),
         (name = "appointments", description = "Booking, viewing, cancelling and rescheduling"),
+        (name = "staff", description = "Staff sessions and the day at the counter (staff access token)"),
     )
 )]
 struct ApiDoc;
@@ -60,6 +62,18 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "staff_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A staff access token from `POST /api/v1/staff/session` (15 minutes)",
+                    ))
                     .build(),
             ),
         );
@@ -80,6 +94,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(appointments::slip)
             .service(appointments::cancel)
             .service(appointments::reschedule)
+            .service(staff::session::login)
+            .service(staff::session::refresh)
+            .service(staff::session::logout)
+            .service(staff::counter::day)
+            .service(staff::counter::check_in)
+            .service(staff::counter::get_appointment)
+            .service(staff::counter::serve)
+            .service(staff::counter::no_show)
+            .service(staff::counter::cancel)
             .default_service(actix_web::web::to(not_found)),
     );
 }

@@ -625,3 +625,95 @@ pub fn qr_codes_in(pdf: &[u8]) -> Vec<String> {
         .map(|grid| grid.decode().expect("a readable QR code").1)
         .collect()
 }
+
+/// The password every test staff account gets.
+pub const STAFF_PASSWORD: &str = "kaunter tiga, pagi Isnin";
+
+impl TestApp {
+    /// Creates a staff account directly (the command and the API have their own tests).
+    pub fn create_staff(&self, username: &str, role: &str, branch: Option<&str>) {
+        use temujanji_api::authz::{Principal, Role};
+        use temujanji_api::staff::accounts::Username;
+        use temujanji_api::staff::password::NewPassword;
+        let new = temujanji_api::staff::NewStaff {
+            username: Username::parse(username).expect("valid username"),
+            password: NewPassword::parse(STAFF_PASSWORD, username).expect("valid password"),
+            role: Role::parse(role).expect("valid role"),
+            branch: branch.map(str::to_owned),
+        };
+        temujanji_api::staff::create(
+            &mut self.db.connect(),
+            &new,
+            &Principal::System,
+            temujanji_api::clock::now_utc(),
+        )
+        .expect("create staff");
+    }
+
+    /// Signs in; returns the session answer.
+    pub async fn staff_session(&self, username: &str) -> Value {
+        let response = self
+            .post(
+                "/api/v1/staff/session",
+                None,
+                &json!({ "username": username, "password": STAFF_PASSWORD }),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "login of {username}");
+        response.json().await.expect("json")
+    }
+
+    /// Creates the account and returns an access token for it.
+    pub async fn staff_token(&self, username: &str, role: &str, branch: Option<&str>) -> String {
+        self.create_staff(username, role, branch);
+        self.staff_session(username).await["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+
+    /// Moves an appointment to today at `start` (for `minutes` long): the counter works on
+    /// today's appointments, which the booking window (no same-day booking) cannot create.
+    pub fn move_to_today(&self, reference: &str, start: NaiveTime, minutes: i64) {
+        use temujanji_api::db::schema::appointments::dsl;
+        let today = temujanji_api::clock::today();
+        let moved = diesel::update(dsl::appointments.filter(dsl::reference.eq(reference)))
+            .set((
+                dsl::date.eq(today),
+                dsl::start_time.eq(start),
+                dsl::end_time.eq(start + chrono::TimeDelta::minutes(minutes)),
+            ))
+            .execute(&mut self.db.connect())
+            .expect("move the appointment");
+        assert_eq!(moved, 1);
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request")
+    }
+}
+
+/// Malaysian wall-clock time now, shifted by `minutes` (may cross midnight: tests using it
+/// keep their offsets small).
+pub fn malaysian_now_plus(minutes: i64) -> NaiveTime {
+    use chrono::Timelike;
+    let now = temujanji_api::clock::to_malaysia(temujanji_api::clock::now_utc())
+        + chrono::TimeDelta::minutes(minutes);
+    now.time()
+        .with_second(0)
+        .and_then(|t| t.with_nanosecond(0))
+        .expect("a time")
+}

@@ -15,5 +15,6 @@ mod openapi;
 mod outbox;
 mod processes;
 mod smtp_server;
+mod staff;
 mod startup;
 mod static_files;

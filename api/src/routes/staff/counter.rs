@@ -1,0 +1,261 @@
+//! The day at the counter: the board, check-in, serving, no-shows, cancelling.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, post, web};
+use serde::Deserialize;
+use temujanji_shared::ValidationError;
+use temujanji_shared::codes::BranchCode;
+use temujanji_shared::form::FieldIssue;
+use temujanji_shared::reference::Reference;
+use temujanji_shared::staff::{
+    CheckInForm, DayBoard, ServeForm, StaffAppointment, StaffCancelForm,
+};
+use temujanji_shared::wire::Problem;
+use utoipa::IntoParams;
+
+use crate::auth::staff::StaffAuth;
+use crate::booking::{self, CheckIn, Payment, PaymentIssue};
+use crate::clock;
+use crate::problem::ApiError;
+use crate::routes::appointments::{context, reference};
+use crate::routes::catalog::query_date;
+use crate::routes::json::JsonBody;
+use crate::routes::{AppState, with_conn};
+
+/// Staff answers carry personal data: never stored by a cache.
+fn private(body: &impl serde::Serialize) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DayQuery {
+    /// The day (`YYYY-MM-DD`); default today (Malaysian time).
+    date: Option<String>,
+}
+
+/// The branch's day: appointments by slot with their status, and the counts. The board
+/// refreshes itself every 30 seconds.
+#[utoipa::path(
+    tag = "staff",
+    params(("branch" = String, Path, description = "Branch code"), DayQuery),
+    security(("staff_token" = [])),
+    responses(
+        (status = 200, body = DayBoard),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another branch's day", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/staff/branches/{branch}/day")]
+pub async fn day(
+    state: web::Data<AppState>,
+    staff: StaffAuth,
+    path: web::Path<String>,
+    query: web::Query<DayQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let branch = BranchCode::parse(&path).map_err(|_| ApiError::NotFound)?;
+    let date = query_date("date", query.date.as_deref())?.unwrap_or_else(clock::today);
+    let principal = staff.principal();
+    let board = with_conn(&state, move |conn, _| {
+        booking::day(conn, branch.as_str(), date, &principal)
+    })
+    .await?;
+    Ok(private(&board))
+}
+
+/// Checks an applicant in by the slip's QR text or the typed reference: today's appointment
+/// at the officer's branch. The answer has the applicant's details to compare with their
+/// documents (R8) and `late` (R4).
+#[utoipa::path(
+    tag = "staff",
+    request_body = CheckInForm,
+    security(("staff_token" = [])),
+    responses(
+        (status = 200, body = StaffAppointment),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such appointment at this branch", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_status`: already checked in, served, cancelled or a no-show", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_qr` (not a genuine slip), `wrong_branch`, `wrong_day` or `validation_failed`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/staff/check-ins")]
+pub async fn check_in(
+    state: web::Data<AppState>,
+    staff: StaffAuth,
+    form: JsonBody<CheckInForm>,
+) -> Result<HttpResponse, ApiError> {
+    let form = form.into_inner();
+    let qr = form.qr.filter(|q| !q.trim().is_empty());
+    let typed = match (&qr, form.reference.as_deref().map(str::trim)) {
+        (Some(_), _) => None,
+        (None, Some(raw)) if !raw.is_empty() => {
+            Some(Reference::parse(raw).map_err(|e| ApiError::field("reference", e))?)
+        }
+        (None, _) => return Err(ApiError::field("reference", ValidationError::Required)),
+    };
+    let principal = staff.principal();
+    let now = clock::now_utc();
+    let checked = with_conn(&state, move |conn, state| {
+        let how = match (&qr, typed) {
+            (Some(text), _) => CheckIn::Qr(text),
+            (None, Some(reference)) => CheckIn::Reference(reference),
+            (None, None) => return Err(booking::BookingError::NotFound),
+        };
+        booking::check_in(conn, how, &principal, context(state, now))
+    })
+    .await?;
+    Ok(private(&checked))
+}
+
+/// An appointment of the caller's branch, with the counter's record.
+#[utoipa::path(
+    tag = "staff",
+    params(("reference" = String, Path, description = "Appointment reference")),
+    security(("staff_token" = [])),
+    responses(
+        (status = 200, body = StaffAppointment),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/staff/appointments/{reference}")]
+pub async fn get_appointment(
+    state: web::Data<AppState>,
+    staff: StaffAuth,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reference = reference(&path)?;
+    let principal = staff.principal();
+    let found = with_conn(&state, move |conn, state| {
+        booking::staff_get(
+            conn,
+            &reference,
+            &principal,
+            context(state, clock::now_utc()),
+        )
+    })
+    .await?;
+    Ok(private(&found))
+}
+
+/// Serves a checked-in applicant, recording the card payment (R9).
+#[utoipa::path(
+    tag = "staff",
+    params(("reference" = String, Path, description = "Appointment reference")),
+    request_body = ServeForm,
+    security(("staff_token" = [])),
+    responses(
+        (status = 200, body = StaffAppointment),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_status`: not checked in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: amount or approval code", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/staff/appointments/{reference}/serve")]
+pub async fn serve(
+    state: web::Data<AppState>,
+    staff: StaffAuth,
+    path: web::Path<String>,
+    form: JsonBody<ServeForm>,
+) -> Result<HttpResponse, ApiError> {
+    let reference = reference(&path)?;
+    let payment = Payment::parse(form.amount_sen, &form.approval_code).map_err(|issues| {
+        ApiError::Validation(
+            issues
+                .into_iter()
+                .map(|issue| FieldIssue {
+                    field: match issue {
+                        PaymentIssue::Amount => "amount_sen",
+                        PaymentIssue::ApprovalCode => "approval_code",
+                    },
+                    error: ValidationError::InvalidFormat,
+                })
+                .collect(),
+        )
+    })?;
+    let principal = staff.principal();
+    let now = clock::now_utc();
+    let served = with_conn(&state, move |conn, state| {
+        booking::serve(conn, &reference, &payment, &principal, context(state, now))
+    })
+    .await?;
+    Ok(private(&served))
+}
+
+/// Marks a booked appointment whose time has begun a no-show.
+#[utoipa::path(
+    tag = "staff",
+    params(("reference" = String, Path, description = "Appointment reference")),
+    security(("staff_token" = [])),
+    responses(
+        (status = 200, body = StaffAppointment),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_status`: not booked, or its time has not begun", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/staff/appointments/{reference}/no-show")]
+pub async fn no_show(
+    state: web::Data<AppState>,
+    staff: StaffAuth,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reference = reference(&path)?;
+    let principal = staff.principal();
+    let now = clock::now_utc();
+    let marked = with_conn(&state, move |conn, state| {
+        booking::mark_no_show(conn, &reference, &principal, context(state, now))
+    })
+    .await?;
+    Ok(private(&marked))
+}
+
+/// Cancels a booked or checked-in appointment (a late arrival, R4), with a reason kept in the
+/// audit log; the applicant receives the cancellation e-mail and the seat is freed.
+#[utoipa::path(
+    tag = "staff",
+    params(("reference" = String, Path, description = "Appointment reference")),
+    request_body = StaffCancelForm,
+    security(("staff_token" = [])),
+    responses(
+        (status = 200, body = StaffAppointment),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_status`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a reason is required", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/staff/appointments/{reference}/cancel")]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    staff: StaffAuth,
+    path: web::Path<String>,
+    form: JsonBody<StaffCancelForm>,
+) -> Result<HttpResponse, ApiError> {
+    let reference = reference(&path)?;
+    let reason = form.reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(ApiError::field("reason", ValidationError::Required));
+    }
+    if reason.chars().count() > 500 {
+        return Err(ApiError::field(
+            "reason",
+            ValidationError::TooLong { max: 500 },
+        ));
+    }
+    let principal = staff.principal();
+    let now = clock::now_utc();
+    let cancelled = with_conn(&state, move |conn, state| {
+        let ctx = context(state, now);
+        booking::cancel(conn, &reference, &principal, Some(&reason), ctx)?;
+        booking::staff_get(conn, &reference, &principal, ctx)
+    })
+    .await?;
+    state.outbox_wake.notify_one();
+    Ok(private(&cancelled))
+}

@@ -1,0 +1,6 @@
+//! Staff routes (`/api/v1/staff/...`): sessions, and the day at the counter. Every route but
+//! login and refresh takes a staff access token (`staff_token`); what the caller may do is
+//! decided by `crate::authz` inside the engine.
+
+pub mod counter;
+pub mod session;

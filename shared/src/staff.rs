@@ -1,0 +1,132 @@
+//! JSON shapes of the staff API (`/api/v1/staff/...`), shared with the staff pages.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+use crate::wire::{Appointment, AppointmentStatus, ClockTime};
+
+/// Body of `POST /api/v1/staff/session`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LoginForm {
+    pub username: String,
+    pub password: String,
+}
+
+/// Body of `POST /api/v1/staff/session/refresh`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RefreshForm {
+    pub refresh_token: String,
+}
+
+/// A staff session's tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StaffSession {
+    /// Bearer token for staff routes; at most 15 minutes.
+    pub access_token: String,
+    /// Single-use: exchange it for a new pair before the access token ends.
+    pub refresh_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+}
+
+/// Body of `POST /api/v1/staff/check-ins`: the slip's QR text, or the typed reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CheckInForm {
+    #[serde(default)]
+    pub qr: Option<String>,
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+/// Body of `POST /api/v1/staff/appointments/{reference}/serve` (R9: card payment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ServeForm {
+    /// The amount charged to the card, in sen (RM200.00 = 20000).
+    pub amount_sen: i64,
+    /// The card terminal's approval code (6 letters or digits).
+    pub approval_code: String,
+}
+
+/// Body of `POST /api/v1/staff/appointments/{reference}/cancel`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StaffCancelForm {
+    /// Why, for the audit log (e.g. "arrived 40 minutes late").
+    pub reason: String,
+}
+
+/// What the counter records of a visit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CounterRecord {
+    /// The full identity number, to compare with the document (R8).
+    pub id_number: String,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    /// R4: arrived later than 30 minutes before the start.
+    pub late: bool,
+    pub served_at: Option<DateTime<Utc>>,
+    pub paid_sen: Option<i32>,
+    pub approval_code: Option<String>,
+    pub cancel_reason: Option<String>,
+}
+
+/// An appointment as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StaffAppointment {
+    pub appointment: Appointment,
+    pub counter: CounterRecord,
+}
+
+/// One line of the day's board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BoardEntry {
+    pub reference: String,
+    pub status: AppointmentStatus,
+    pub service: String,
+    pub applicant_name: String,
+    pub late: bool,
+}
+
+/// A slot of the day with its appointments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BoardSlot {
+    pub start: ClockTime,
+    pub end: ClockTime,
+    pub appointments: Vec<BoardEntry>,
+}
+
+/// The day's counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DayCounts {
+    /// Booked and not arrived yet.
+    pub expected: i64,
+    /// Checked in, waiting or served.
+    pub arrived: i64,
+    /// Arrived later than 30 minutes before their start (R4).
+    pub late: i64,
+    pub served: i64,
+    pub no_show: i64,
+    pub cancelled: i64,
+}
+
+/// `GET /api/v1/staff/branches/{branch}/day`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DayBoard {
+    pub branch: String,
+    pub date: NaiveDate,
+    pub counts: DayCounts,
+    pub slots: Vec<BoardSlot>,
+}

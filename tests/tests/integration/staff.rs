@@ -1,0 +1,883 @@
+//! Staff: sessions (rotation, reuse, lockout, logout, disabling), the counter (check-in by QR
+//! or reference, late arrivals, serving with a payment, no-shows, cancelling), the day's
+//! board, the audit log, and the route x role x branch matrix, on both backends.
+
+use chrono::{NaiveTime, TimeDelta};
+use diesel::prelude::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{JWT_SECRET, STAFF_PASSWORD, TestApp, both_backends, malaysian_now_plus};
+
+both_backends!(
+    sessions_rotate_and_a_reused_refresh_token_revokes_the_session,
+    five_failed_logins_lock_the_username,
+    logout_and_disabling_take_effect_on_the_next_request,
+    tokens_of_other_audiences_are_refused,
+    check_in_by_qr_and_by_reference,
+    a_tampered_or_foreign_qr_is_refused,
+    another_branch_or_day_is_refused_clearly,
+    serving_records_the_payment_and_transitions_are_enforced,
+    a_late_arrival_is_cancelled_with_a_reason_and_told,
+    no_shows_by_hand_and_by_the_sweep,
+    the_day_board_counts_equal_the_table,
+    every_staff_action_is_audited,
+    every_staff_route_by_role_and_branch,
+);
+
+const BRANCH: &str = "SGR-SHA";
+const OTHER_BRANCH: &str = "PJY-HQ";
+const SERVICE: &str = "passport_renewal";
+
+async fn problem(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// Books applicant `n` at [`BRANCH`] and moves the appointment to today at `start`.
+async fn booked_today(app: &TestApp, n: u32, start: NaiveTime) -> (String, Value) {
+    let slot = app.first_free_slot(BRANCH, SERVICE).await;
+    let (reference, token) = app.book_applicant(BRANCH, SERVICE, n, &slot).await;
+    app.move_to_today(&reference, start, 30);
+    let body: Value = app
+        .get_auth(&format!("/api/v1/appointments/{reference}"), &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    (reference, body)
+}
+
+fn status_of(app: &TestApp, reference: &str) -> String {
+    use temujanji_api::db::schema::appointments::dsl;
+    dsl::appointments
+        .filter(dsl::reference.eq(reference))
+        .select(dsl::status)
+        .first::<String>(&mut app.db.connect())
+        .expect("status")
+}
+
+async fn sessions_rotate_and_a_reused_refresh_token_revokes_the_session(app: TestApp) {
+    let app = &app;
+    app.create_staff("siti", "officer", Some(BRANCH));
+    let first = app.staff_session("siti").await;
+    assert!(first["expires_in"].as_i64().expect("expires_in") <= 15 * 60);
+    let access = first["access_token"].as_str().expect("access");
+    let day = format!("/api/v1/staff/branches/{BRANCH}/day");
+    assert_eq!(app.get_auth(&day, access).await.status(), 200);
+
+    let refresh = |token: &str| {
+        let body = json!({ "refresh_token": token });
+        async move { app.post("/api/v1/staff/session/refresh", None, &body).await }
+    };
+    let old_refresh = first["refresh_token"].as_str().expect("refresh").to_owned();
+    let rotated = refresh(&old_refresh).await;
+    assert_eq!(rotated.status(), 200);
+    let second: Value = rotated.json().await.expect("json");
+    let new_refresh = second["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    assert_ne!(new_refresh, old_refresh, "rotated on every use");
+    let new_access = second["access_token"].as_str().expect("access").to_owned();
+    assert_eq!(app.get_auth(&day, &new_access).await.status(), 200);
+
+    // Someone replays the spent token: the whole session is revoked.
+    let (status, body) = problem(refresh(&old_refresh).await).await;
+    assert_eq!((status, body["type"].as_str()), (401, Some("unauthorized")));
+    assert_eq!(app.get_auth(&day, &new_access).await.status(), 401);
+    assert_eq!(refresh(&new_refresh).await.status(), 401);
+    // A made-up token is refused too.
+    assert_eq!(refresh("not-a-token").await.status(), 401);
+    // Signing in again works.
+    app.staff_session("siti").await;
+}
+
+async fn five_failed_logins_lock_the_username(app: TestApp) {
+    let app = &app;
+    app.create_staff("aminah", "officer", Some(BRANCH));
+    let attempt = |password: &'static str| {
+        let body = json!({ "username": "aminah", "password": password });
+        async move { app.post("/api/v1/staff/session", None, &body).await }
+    };
+    for _ in 0..5 {
+        let (status, body) = problem(attempt("wrong password, sorry").await).await;
+        assert_eq!(
+            (status, body["type"].as_str()),
+            (401, Some("invalid_credentials"))
+        );
+    }
+    let locked = attempt(STAFF_PASSWORD).await;
+    assert_eq!(locked.status(), 429, "locked even with the right password");
+    let retry: i64 = locked
+        .headers()
+        .get("Retry-After")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=15 * 60).contains(&retry), "{retry}");
+    assert_eq!(
+        locked.json::<Value>().await.expect("json")["type"],
+        "rate_limited"
+    );
+    // The lock is in the database: every instance sees it (see processes.rs for two
+    // processes); another username is not affected.
+    app.create_staff("faridah", "officer", Some(BRANCH));
+    app.staff_session("faridah").await;
+    // An unknown username answers exactly like a wrong password.
+    let (status, body) = problem(
+        app.post(
+            "/api/v1/staff/session",
+            None,
+            &json!({ "username": "nobody", "password": "wrong password, sorry" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["type"].as_str()),
+        (401, Some("invalid_credentials"))
+    );
+}
+
+async fn logout_and_disabling_take_effect_on_the_next_request(app: TestApp) {
+    let day = format!("/api/v1/staff/branches/{BRANCH}/day");
+    let token = app.staff_token("hafiz", "officer", Some(BRANCH)).await;
+    assert_eq!(app.get_auth(&day, &token).await.status(), 200);
+    let out = app
+        .send(Method::DELETE, "/api/v1/staff/session", Some(&token), None)
+        .await;
+    assert_eq!(out.status(), 204);
+    assert_eq!(app.get_auth(&day, &token).await.status(), 401, "logged out");
+
+    let token = app.staff_token("zainal", "officer", Some(BRANCH)).await;
+    let second = app.staff_session("zainal").await;
+    assert_eq!(app.get_auth(&day, &token).await.status(), 200);
+    {
+        use temujanji_api::db::schema::staff_users::dsl;
+        diesel::update(dsl::staff_users.filter(dsl::username.eq("zainal")))
+            .set(dsl::disabled_at.eq(temujanji_api::clock::now_utc()))
+            .execute(&mut app.db.connect())
+            .expect("disable");
+    }
+    assert_eq!(app.get_auth(&day, &token).await.status(), 401, "disabled");
+    let refreshed = app
+        .post(
+            "/api/v1/staff/session/refresh",
+            None,
+            &json!({ "refresh_token": second["refresh_token"] }),
+        )
+        .await;
+    assert_eq!(refreshed.status(), 401, "a disabled user cannot refresh");
+    let login = app
+        .post(
+            "/api/v1/staff/session",
+            None,
+            &json!({ "username": "zainal", "password": STAFF_PASSWORD }),
+        )
+        .await;
+    assert_eq!(login.status(), 401, "nor sign in");
+}
+
+async fn tokens_of_other_audiences_are_refused(app: TestApp) {
+    let day = format!("/api/v1/staff/branches/{BRANCH}/day");
+    let applicant = app.token_for("siti@example.com");
+    assert_eq!(app.get_auth(&day, &applicant).await.status(), 401);
+    // An applicant-key token that claims the staff audience.
+    let email = temujanji_shared::email::EmailAddress::parse("siti@example.com").expect("valid");
+    let forged = app
+        .keys
+        .issue_with(&email, temujanji_api::staff::sessions::AUDIENCE, 600)
+        .expect("signed");
+    assert_eq!(app.get_auth(&day, &forged).await.status(), 401);
+    // `alg: none` with the staff claims.
+    let b64 = |v: &Value| {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let now = chrono::Utc::now().timestamp();
+    let unsigned = format!(
+        "{}.{}.",
+        b64(&json!({ "alg": "none", "typ": "JWT" })),
+        b64(&json!({ "sub": "1", "sid": 1, "iss": "temujanji",
+                     "aud": temujanji_api::staff::sessions::AUDIENCE, "iat": now, "exp": now + 600 }))
+    );
+    assert_eq!(app.get_auth(&day, &unsigned).await.status(), 401);
+    // A staff token is not an applicant token.
+    let staff = app.staff_token("rahim", "admin", None).await;
+    assert_eq!(app.get_auth(&day, &staff).await.status(), 200);
+    let slot = app.first_free_slot(BRANCH, SERVICE).await;
+    let (reference, _) = app.book_applicant(BRANCH, SERVICE, 3, &slot).await;
+    assert_eq!(
+        app.get_auth(&format!("/api/v1/appointments/{reference}"), &staff)
+            .await
+            .status(),
+        401
+    );
+    // A tampered signature.
+    let mut tampered = staff.clone();
+    let last = tampered.pop().expect("a character");
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    assert_eq!(app.get_auth(&day, &tampered).await.status(), 401);
+}
+
+async fn check_in_by_qr_and_by_reference(app: TestApp) {
+    let officer = app.staff_token("siti", "officer", Some(BRANCH)).await;
+    // Starts now: arriving now is later than 30 minutes before, so late (R4).
+    let (late_ref, late_body) = booked_today(&app, 1, malaysian_now_plus(0)).await;
+    let qr = late_body["qr_payload"].as_str().expect("qr");
+    let response = app
+        .post(
+            "/api/v1/staff/check-ins",
+            Some(&officer),
+            &json!({ "qr": qr }),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["appointment"]["reference"], late_ref.as_str());
+    assert_eq!(body["appointment"]["status"], "checked_in");
+    assert_eq!(body["counter"]["late"], true);
+    // R8: the full identity number, to compare with the document.
+    assert_eq!(
+        body["counter"]["id_number"],
+        crate::helpers::mykad(1).replace('-', "")
+    );
+    assert_eq!(status_of(&app, &late_ref), "checked_in");
+
+    // Typed reference, in time: a start far enough ahead today (not possible in the last
+    // half hour of the day, when every slot of today is "late").
+    let on_time_start = malaysian_now_plus(45);
+    if on_time_start > malaysian_now_plus(0) {
+        let (reference, _) = booked_today(&app, 2, on_time_start).await;
+        let typed = app
+            .post(
+                "/api/v1/staff/check-ins",
+                Some(&officer),
+                &json!({ "reference": reference.to_lowercase() }),
+            )
+            .await;
+        assert_eq!(typed.status(), 200);
+        let body: Value = typed.json().await.expect("json");
+        assert_eq!(body["counter"]["late"], false);
+    }
+
+    // Twice is refused.
+    let (status, body) = problem(
+        app.post(
+            "/api/v1/staff/check-ins",
+            Some(&officer),
+            &json!({ "qr": qr }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["type"].as_str()),
+        (409, Some("invalid_status"))
+    );
+    // Nothing to check in with.
+    let (status, body) = problem(
+        app.post("/api/v1/staff/check-ins", Some(&officer), &json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["field"].as_str()),
+        (422, Some("reference"))
+    );
+}
+
+async fn a_tampered_or_foreign_qr_is_refused(app: TestApp) {
+    let officer = app.staff_token("siti", "officer", Some(BRANCH)).await;
+    let (reference, body) = booked_today(&app, 1, malaysian_now_plus(0)).await;
+    let qr = body["qr_payload"].as_str().expect("qr").to_owned();
+    let mut tampered = qr.clone();
+    let last = tampered.pop().expect("a character");
+    tampered.push(if last == '0' { '1' } else { '0' });
+    let parsed = temujanji_shared::reference::Reference::parse(&reference).expect("reference");
+    let foreign = temujanji_api::qr_payload::QrKey::derive(b"another server's secret, 32 bytes!")
+        .payload(&parsed);
+    for bad in [
+        tampered,
+        foreign,
+        "TMJ1:hello".to_owned(),
+        "https://example.com".to_owned(),
+    ] {
+        let (status, body) = problem(
+            app.post(
+                "/api/v1/staff/check-ins",
+                Some(&officer),
+                &json!({ "qr": bad }),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            (status, body["type"].as_str()),
+            (422, Some("invalid_qr")),
+            "{bad}"
+        );
+    }
+    assert_eq!(status_of(&app, &reference), "booked");
+    // The genuine one works.
+    let ok = app
+        .post(
+            "/api/v1/staff/check-ins",
+            Some(&officer),
+            &json!({ "qr": qr }),
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+    // The QR key is the server's own.
+    assert!(
+        temujanji_api::qr_payload::QrKey::derive(JWT_SECRET.as_bytes())
+            .verify(&qr)
+            .is_some()
+    );
+}
+
+async fn another_branch_or_day_is_refused_clearly(app: TestApp) {
+    let elsewhere = app.staff_token("ali", "officer", Some(OTHER_BRANCH)).await;
+    let (reference, body) = booked_today(&app, 1, malaysian_now_plus(0)).await;
+    let qr = body["qr_payload"].as_str().expect("qr");
+    let (status, problem_body) = problem(
+        app.post(
+            "/api/v1/staff/check-ins",
+            Some(&elsewhere),
+            &json!({ "qr": qr }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, problem_body["type"].as_str()),
+        (422, Some("wrong_branch"))
+    );
+    assert!(
+        problem_body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(BRANCH)),
+        "{problem_body}"
+    );
+    // A typed reference of another branch does not exist for this officer.
+    let typed = app
+        .post(
+            "/api/v1/staff/check-ins",
+            Some(&elsewhere),
+            &json!({ "reference": reference }),
+        )
+        .await;
+    assert_eq!(typed.status(), 404);
+    // Another day: the booking as made (tomorrow or later).
+    let officer = app.staff_token("siti", "officer", Some(BRANCH)).await;
+    let slot = app.first_free_slot(BRANCH, SERVICE).await;
+    let (later, _) = app.book_applicant(BRANCH, SERVICE, 2, &slot).await;
+    let (status, body) = problem(
+        app.post(
+            "/api/v1/staff/check-ins",
+            Some(&officer),
+            &json!({ "reference": later }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, body["type"].as_str()), (422, Some("wrong_day")));
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(&slot.0.to_string())),
+        "{body}"
+    );
+    assert_eq!(status_of(&app, &later), "booked");
+}
+
+async fn serving_records_the_payment_and_transitions_are_enforced(app: TestApp) {
+    let app = &app;
+    let officer = app.staff_token("siti", "officer", Some(BRANCH)).await;
+    let (reference, _) = booked_today(app, 1, malaysian_now_plus(0)).await;
+    let serve = |body: Value| {
+        let path = format!("/api/v1/staff/appointments/{reference}/serve");
+        let officer = officer.clone();
+        async move { app.post(&path, Some(&officer), &body).await }
+    };
+    let payment = json!({ "amount_sen": 20000, "approval_code": "a1b2c3" });
+    // Not checked in yet.
+    let (status, body) = problem(serve(payment.clone()).await).await;
+    assert_eq!(
+        (status, body["type"].as_str()),
+        (409, Some("invalid_status"))
+    );
+    let checked = app
+        .post(
+            "/api/v1/staff/check-ins",
+            Some(&officer),
+            &json!({ "reference": reference }),
+        )
+        .await;
+    assert_eq!(checked.status(), 200);
+    // A payment the counter cannot record: both fields named.
+    let (status, body) =
+        problem(serve(json!({ "amount_sen": 0, "approval_code": "12" })).await).await;
+    assert_eq!(status, 422);
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["amount_sen", "approval_code"]);
+    let served = serve(payment.clone()).await;
+    assert_eq!(served.status(), 200);
+    let body: Value = served.json().await.expect("json");
+    assert_eq!(body["appointment"]["status"], "completed");
+    assert_eq!(body["counter"]["paid_sen"], 20000);
+    assert_eq!(body["counter"]["approval_code"], "A1B2C3");
+    assert!(body["counter"]["served_at"].is_string());
+    // From completed, nothing moves.
+    let (status, _) = problem(serve(payment).await).await;
+    assert_eq!(status, 409);
+    for (action, body) in [
+        ("no-show", json!({})),
+        ("cancel", json!({ "reason": "changed my mind" })),
+    ] {
+        let (status, problem_body) = problem(
+            app.post(
+                &format!("/api/v1/staff/appointments/{reference}/{action}"),
+                Some(&officer),
+                &body,
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            (status, problem_body["type"].as_str()),
+            (409, Some("invalid_status")),
+            "{action}"
+        );
+    }
+    assert_eq!(status_of(app, &reference), "completed");
+}
+
+async fn a_late_arrival_is_cancelled_with_a_reason_and_told(app: TestApp) {
+    let officer = app.staff_token("siti", "officer", Some(BRANCH)).await;
+    let (reference, body) = booked_today(&app, 1, malaysian_now_plus(-10)).await;
+    let checked: Value = app
+        .post(
+            "/api/v1/staff/check-ins",
+            Some(&officer),
+            &json!({ "qr": body["qr_payload"] }),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(checked["counter"]["late"], true);
+    let path = format!("/api/v1/staff/appointments/{reference}/cancel");
+    let (status, body) = problem(
+        app.post(&path, Some(&officer), &json!({ "reason": " " }))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["field"].as_str()),
+        (422, Some("reason"))
+    );
+    let slot_booked = |app: &TestApp| {
+        use temujanji_api::db::schema::{appointments, slots};
+        slots::table
+            .inner_join(appointments::table.on(appointments::slot_id.eq(slots::id)))
+            .filter(appointments::reference.eq(&reference))
+            .select(slots::booked)
+            .first::<i32>(&mut app.db.connect())
+            .expect("slot")
+    };
+    let before = slot_booked(&app);
+    let cancelled = app
+        .post(
+            &path,
+            Some(&officer),
+            &json!({ "reason": "Arrived 40 minutes late" }),
+        )
+        .await;
+    assert_eq!(cancelled.status(), 200);
+    let body: Value = cancelled.json().await.expect("json");
+    assert_eq!(body["appointment"]["status"], "cancelled");
+    assert_eq!(body["counter"]["cancel_reason"], "Arrived 40 minutes late");
+    assert_eq!(slot_booked(&app), before - 1, "the seat is freed");
+    let mails: Vec<_> = app
+        .outbox()
+        .into_iter()
+        .filter(|m| m.reference.as_deref() == Some(reference.as_str()))
+        .map(|m| m.kind)
+        .collect();
+    assert_eq!(mails, ["confirmation", "cancellation"]);
+}
+
+async fn no_shows_by_hand_and_by_the_sweep(app: TestApp) {
+    let officer = app.staff_token("siti", "officer", Some(BRANCH)).await;
+    // Not started yet (if the day has room): refused.
+    let later = malaysian_now_plus(45);
+    if later > malaysian_now_plus(0) {
+        let (reference, _) = booked_today(&app, 1, later).await;
+        let (status, _) = problem(
+            app.post(
+                &format!("/api/v1/staff/appointments/{reference}/no-show"),
+                Some(&officer),
+                &json!({}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 409);
+        assert_eq!(status_of(&app, &reference), "booked");
+    }
+    let (started, _) = booked_today(&app, 2, malaysian_now_plus(0)).await;
+    let marked = app
+        .post(
+            &format!("/api/v1/staff/appointments/{started}/no-show"),
+            Some(&officer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(marked.status(), 200);
+    assert_eq!(status_of(&app, &started), "no_show");
+
+    // The sweep: a slot that has ended with nobody checked in.
+    let slot = app.first_free_slot(BRANCH, SERVICE).await;
+    let (ended, _) = app.book_applicant(BRANCH, SERVICE, 3, &slot).await;
+    {
+        use temujanji_api::db::schema::appointments::dsl;
+        let yesterday = temujanji_api::clock::today() - TimeDelta::days(1);
+        diesel::update(dsl::appointments.filter(dsl::reference.eq(&ended)))
+            .set(dsl::date.eq(yesterday))
+            .execute(&mut app.db.connect())
+            .expect("move to yesterday");
+    }
+    let letters = temujanji_api::mail::Letters::new("http://127.0.0.1").expect("letters");
+    let expired = temujanji_api::booking::expire_no_shows(
+        &mut app.db.connect(),
+        &letters,
+        temujanji_api::clock::now_utc(),
+    )
+    .expect("sweep");
+    assert_eq!(expired, 1);
+    assert_eq!(status_of(&app, &ended), "no_show");
+    let again = temujanji_api::booking::expire_no_shows(
+        &mut app.db.connect(),
+        &letters,
+        temujanji_api::clock::now_utc(),
+    )
+    .expect("sweep");
+    assert_eq!(again, 0, "each appointment becomes a no-show once");
+    use temujanji_api::db::schema::audit_events::dsl;
+    let actors: Vec<String> = dsl::audit_events
+        .filter(dsl::subject.eq(&ended))
+        .filter(dsl::action.eq("appointment.no_show"))
+        .select(dsl::actor)
+        .load(&mut app.db.connect())
+        .expect("audit");
+    assert_eq!(actors, ["system"]);
+}
+
+async fn the_day_board_counts_equal_the_table(app: TestApp) {
+    let app = &app;
+    let officer = app.staff_token("siti", "officer", Some(BRANCH)).await;
+    let now = malaysian_now_plus(0);
+    let mut references = Vec::new();
+    for n in 1..=5 {
+        references.push(booked_today(app, n, now).await.0);
+    }
+    let act = |path: String, body: Value| {
+        let officer = officer.clone();
+        async move { app.post(&path, Some(&officer), &body).await.status() }
+    };
+    for reference in &references[..3] {
+        assert_eq!(
+            act(
+                "/api/v1/staff/check-ins".into(),
+                json!({ "reference": reference })
+            )
+            .await,
+            200
+        );
+    }
+    assert_eq!(
+        act(
+            format!("/api/v1/staff/appointments/{}/serve", references[0]),
+            json!({ "amount_sen": 20000, "approval_code": "ZX81AB" })
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        act(
+            format!("/api/v1/staff/appointments/{}/cancel", references[1]),
+            json!({ "reason": "late" })
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        act(
+            format!("/api/v1/staff/appointments/{}/no-show", references[3]),
+            json!({})
+        )
+        .await,
+        200
+    );
+    let board: Value = app
+        .get_auth(&format!("/api/v1/staff/branches/{BRANCH}/day"), &officer)
+        .await
+        .json()
+        .await
+        .expect("json");
+    // Counted independently, from the table.
+    use temujanji_api::db::schema::appointments::dsl;
+    let rows: Vec<(String, Option<bool>)> = dsl::appointments
+        .filter(dsl::branch_code.eq(BRANCH))
+        .filter(dsl::date.eq(temujanji_api::clock::today()))
+        .select((dsl::status, dsl::late))
+        .load(&mut app.db.connect())
+        .expect("rows");
+    let count = |status: &str| rows.iter().filter(|(s, _)| s == status).count() as i64;
+    let counts = &board["counts"];
+    assert_eq!(counts["expected"], count("booked"));
+    assert_eq!(counts["arrived"], count("checked_in") + count("completed"));
+    assert_eq!(counts["served"], count("completed"));
+    assert_eq!(counts["cancelled"], count("cancelled"));
+    assert_eq!(counts["no_show"], count("no_show"));
+    assert_eq!(
+        counts["late"],
+        rows.iter().filter(|(_, late)| *late == Some(true)).count() as i64
+    );
+    assert_eq!(
+        (counts["expected"].as_i64(), counts["served"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let listed: usize = board["slots"]
+        .as_array()
+        .expect("slots")
+        .iter()
+        .map(|s| s["appointments"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(listed, rows.len());
+}
+
+async fn every_staff_action_is_audited(app: TestApp) {
+    let officer = app.staff_token("siti", "officer", Some(BRANCH)).await;
+    let (first, _) = booked_today(&app, 1, malaysian_now_plus(0)).await;
+    let (second, _) = booked_today(&app, 2, malaysian_now_plus(0)).await;
+    let (third, _) = booked_today(&app, 3, malaysian_now_plus(0)).await;
+    for (path, body) in [
+        (
+            "/api/v1/staff/check-ins".to_owned(),
+            json!({ "reference": first }),
+        ),
+        (
+            format!("/api/v1/staff/appointments/{first}/serve"),
+            json!({ "amount_sen": 10000, "approval_code": "QW12ER" }),
+        ),
+        (
+            format!("/api/v1/staff/appointments/{second}/cancel"),
+            json!({ "reason": "duplicate visit" }),
+        ),
+        (
+            format!("/api/v1/staff/appointments/{third}/no-show"),
+            json!({}),
+        ),
+    ] {
+        assert_eq!(
+            app.post(&path, Some(&officer), &body).await.status(),
+            200,
+            "{path}"
+        );
+    }
+    app.send(
+        Method::DELETE,
+        "/api/v1/staff/session",
+        Some(&officer),
+        None,
+    )
+    .await;
+    use temujanji_api::db::schema::audit_events::dsl;
+    type Entry = (String, String, String, Option<String>, Option<String>);
+    let entries: Vec<Entry> = dsl::audit_events
+        .filter(dsl::actor.eq("staff:siti"))
+        .order(dsl::id)
+        .select((
+            dsl::action,
+            dsl::subject,
+            dsl::actor,
+            dsl::branch_code,
+            dsl::after_json,
+        ))
+        .load(&mut app.db.connect())
+        .expect("audit");
+    let actions: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|(action, subject, ..)| (action.as_str(), subject.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("staff.login", "siti"),
+            ("appointment.checked_in", first.as_str()),
+            ("appointment.served", first.as_str()),
+            ("appointment.cancelled", second.as_str()),
+            ("appointment.no_show", third.as_str()),
+            ("staff.logout", "siti"),
+        ]
+    );
+    let (_, _, _, branch, after) = &entries[2];
+    assert_eq!(branch.as_deref(), Some(BRANCH));
+    let after: Value = serde_json::from_str(after.as_deref().expect("after")).expect("json");
+    assert_eq!(after["paid_sen"], 10000);
+    let cancelled: Value =
+        serde_json::from_str(entries[3].4.as_deref().expect("after")).expect("json");
+    assert_eq!(cancelled["cancel_reason"], "duplicate visit");
+}
+
+/// What a caller may expect of a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// Let through to the operation: any answer but 401, 403 or 404.
+    Allowed,
+    Unauthorized,
+    Forbidden,
+    Hidden,
+}
+
+fn class(status: u16) -> Expect {
+    match status {
+        401 => Expect::Unauthorized,
+        403 => Expect::Forbidden,
+        404 => Expect::Hidden,
+        _ => Expect::Allowed,
+    }
+}
+
+/// Every staff route from the OpenAPI document, called as anonymous, an applicant, an
+/// officer of the appointment's branch and of another, a supervisor and an administrator.
+/// A route missing from the table below fails the test, so none can escape the matrix.
+async fn every_staff_route_by_role_and_branch(app: TestApp) {
+    use Expect::{Allowed as A, Forbidden as F, Hidden as H, Unauthorized as U};
+    // The login and refresh routes authenticate by their body; their tests are above.
+    let public = [
+        "POST /api/v1/staff/session",
+        "POST /api/v1/staff/session/refresh",
+    ];
+    // anonymous, applicant, officer A, officer B, supervisor A, administrator
+    let by_appointment = [U, U, A, H, A, A];
+    let by_branch = [U, U, A, F, A, A];
+    let any_staff = [U, U, A, A, A, A];
+    let table: Vec<(&str, Value, [Expect; 6])> = vec![
+        ("DELETE /api/v1/staff/session", Value::Null, any_staff),
+        (
+            "GET /api/v1/staff/branches/{branch}/day",
+            Value::Null,
+            by_branch,
+        ),
+        (
+            "POST /api/v1/staff/check-ins",
+            json!({ "reference": "{reference}" }),
+            by_appointment,
+        ),
+        (
+            "GET /api/v1/staff/appointments/{reference}",
+            Value::Null,
+            by_appointment,
+        ),
+        (
+            "POST /api/v1/staff/appointments/{reference}/serve",
+            json!({ "amount_sen": 20000, "approval_code": "A1B2C3" }),
+            by_appointment,
+        ),
+        (
+            "POST /api/v1/staff/appointments/{reference}/no-show",
+            json!({}),
+            by_appointment,
+        ),
+        (
+            "POST /api/v1/staff/appointments/{reference}/cancel",
+            json!({ "reason": "matrix" }),
+            by_appointment,
+        ),
+    ];
+    let spec = serde_json::to_value(temujanji_api::routes::openapi()).expect("spec");
+    let mut documented: Vec<String> = Vec::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        if !path.starts_with("/api/v1/staff") {
+            continue;
+        }
+        for (method, operation) in item.as_object().expect("path item") {
+            let key = format!("{} {path}", method.to_uppercase());
+            if !public.contains(&key.as_str()) {
+                assert_eq!(
+                    operation["security"],
+                    json!([{ "staff_token": [] }]),
+                    "{key} documents its security scheme"
+                );
+            }
+            documented.push(key);
+        }
+    }
+    let mut known: Vec<String> = table
+        .iter()
+        .map(|(key, ..)| (*key).to_owned())
+        .chain(public.iter().map(|k| (*k).to_owned()))
+        .collect();
+    documented.sort();
+    known.sort();
+    assert_eq!(documented, known, "every staff route is in the matrix");
+
+    let (reference, _) = booked_today(&app, 1, malaysian_now_plus(0)).await;
+    app.create_staff("officer.a", "officer", Some(BRANCH));
+    app.create_staff("officer.b", "officer", Some(OTHER_BRANCH));
+    app.create_staff("supervisor.a", "supervisor", Some(BRANCH));
+    app.create_staff("admin", "admin", None);
+    let applicant = app.token_for(&crate::helpers::email(1));
+    for (key, body, expected) in &table {
+        let (method, template) = key.split_once(' ').expect("method and path");
+        let path = template
+            .replace("{branch}", BRANCH)
+            .replace("{reference}", &reference);
+        let body = (!body.is_null())
+            .then(|| {
+                serde_json::from_str::<Value>(&body.to_string().replace("{reference}", &reference))
+            })
+            .transpose()
+            .expect("body");
+        for (who, want) in expected.iter().enumerate() {
+            // A fresh session for each call: logout ends the one it is called with.
+            let token = match who {
+                0 => None,
+                1 => Some(applicant.clone()),
+                n => {
+                    let username = ["officer.a", "officer.b", "supervisor.a", "admin"][n - 2];
+                    Some(
+                        app.staff_session(username).await["access_token"]
+                            .as_str()
+                            .expect("token")
+                            .to_owned(),
+                    )
+                }
+            };
+            let method = Method::from_bytes(method.as_bytes()).expect("method");
+            let status = app
+                .send(method, &path, token.as_deref(), body.as_ref())
+                .await
+                .status()
+                .as_u16();
+            assert_eq!(class(status), *want, "{key} as caller {who}: {status}");
+        }
+    }
+}
