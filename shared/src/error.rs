@@ -77,6 +77,24 @@ pub enum ValidationError {
     /// Not a 6-digit one-time code.
     #[error("Please enter the 6-digit code that was sent to your e-mail.")]
     InvalidCode,
+    /// A password found at the top of breach lists, or made of one repeated character.
+    #[error("This password is too common. Choose a longer phrase of your own.")]
+    CommonPassword,
+    /// A password that contains the username.
+    #[error("The password must not contain the username.")]
+    PasswordContainsUsername,
+    /// Already in use (a username).
+    #[error("This is already taken.")]
+    Taken,
+    /// The current password given to change it is wrong.
+    #[error("This is not your current password.")]
+    WrongPassword,
+    /// An amount of money outside what the counter accepts.
+    #[error("Please enter an amount between RM0.01 and RM10,000.")]
+    InvalidAmount,
+    /// A card terminal approval code is 6 letters or digits.
+    #[error("Please enter the 6-character approval code from the card terminal.")]
+    InvalidApprovalCode,
 }
 
 impl ValidationError {
@@ -99,6 +117,12 @@ impl ValidationError {
             Self::InvalidState => "invalid_state",
             Self::InvalidReference => "invalid_reference",
             Self::InvalidCode => "invalid_code",
+            Self::CommonPassword => "common_password",
+            Self::PasswordContainsUsername => "password_contains_username",
+            Self::Taken => "taken",
+            Self::WrongPassword => "wrong_password",
+            Self::InvalidAmount => "invalid_amount",
+            Self::InvalidApprovalCode => "invalid_approval_code",
         }
     }
 
@@ -156,6 +180,16 @@ impl ValidationError {
                  cth. ABCDE-FGH23 (huruf O dan I serta digit 0 dan 1 tidak digunakan)."
             }
             Self::InvalidCode => "Sila masukkan kod 6 digit yang telah dihantar ke e-mel anda.",
+            Self::CommonPassword => {
+                "Kata laluan ini terlalu biasa. Pilih frasa yang lebih panjang dan milik anda sendiri."
+            }
+            Self::PasswordContainsUsername => "Kata laluan tidak boleh mengandungi nama pengguna.",
+            Self::Taken => "Ini telah digunakan.",
+            Self::WrongPassword => "Ini bukan kata laluan semasa anda.",
+            Self::InvalidAmount => "Sila masukkan jumlah antara RM0.01 dan RM10,000.",
+            Self::InvalidApprovalCode => {
+                "Sila masukkan kod kelulusan 6 aksara daripada terminal kad."
+            }
         };
         text.to_owned()
     }
@@ -223,7 +257,7 @@ pub(crate) fn required(input: &str) -> Result<&str, ValidationError> {
 mod tests {
     use super::*;
 
-    const ALL: [ValidationError; 16] = [
+    const ALL: [ValidationError; 22] = [
         ValidationError::Required,
         ValidationError::TooShort { min: 3 },
         ValidationError::TooLong { max: 150 },
@@ -240,6 +274,12 @@ mod tests {
         ValidationError::InvalidState,
         ValidationError::InvalidReference,
         ValidationError::InvalidCode,
+        ValidationError::CommonPassword,
+        ValidationError::PasswordContainsUsername,
+        ValidationError::InvalidAmount,
+        ValidationError::InvalidApprovalCode,
+        ValidationError::Taken,
+        ValidationError::WrongPassword,
     ];
 
     #[test]

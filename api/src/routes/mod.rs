@@ -103,6 +103,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(staff::counter::serve)
             .service(staff::counter::no_show)
             .service(staff::counter::cancel)
+            .service(staff::users::list)
+            .service(staff::users::create)
+            .service(staff::users::update)
+            .service(staff::users::change_password)
             .default_service(actix_web::web::to(not_found)),
     );
 }

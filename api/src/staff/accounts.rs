@@ -44,6 +44,10 @@ pub enum AccountError {
     UnknownBranch(String),
     #[error("the username {0} is taken")]
     Taken(String),
+    #[error("no such staff account")]
+    NotFound,
+    #[error("the current password is wrong")]
+    WrongPassword,
     #[error("database: {0}")]
     Database(#[from] diesel::result::Error),
 }
@@ -110,5 +114,153 @@ pub fn create(
             },
         )?;
         Ok(id)
+    })
+}
+
+/// A staff account as administrators see it.
+#[derive(Debug, Clone, Queryable, serde::Serialize, utoipa::ToSchema)]
+pub struct StaffAccount {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub branch: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub disabled_at: Option<NaiveDateTime>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+}
+
+fn account(conn: &mut DbConnection, username: &str) -> Result<Option<StaffAccount>, AccountError> {
+    Ok(staff_users::table
+        .filter(staff_users::username.eq(username))
+        .select((
+            staff_users::id,
+            staff_users::username,
+            staff_users::role,
+            staff_users::branch_code,
+            staff_users::disabled_at,
+            staff_users::created_at,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// Every account, by username.
+pub fn list(conn: &mut DbConnection) -> Result<Vec<StaffAccount>, AccountError> {
+    Ok(staff_users::table
+        .order(staff_users::username)
+        .select((
+            staff_users::id,
+            staff_users::username,
+            staff_users::role,
+            staff_users::branch_code,
+            staff_users::disabled_at,
+            staff_users::created_at,
+        ))
+        .load(conn)?)
+}
+
+/// A change to an account; what is `None` stays.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChange {
+    /// A new role, with its branch (`None` for an administrator).
+    pub role: Option<(Role, Option<String>)>,
+    pub disabled: Option<bool>,
+}
+
+/// Re-roles, disables or re-enables an account. Any change ends the account's sessions: its
+/// next request signs in again, with its new rights.
+pub fn update(
+    conn: &mut DbConnection,
+    username: &str,
+    change: &AccountChange,
+    by: &Principal,
+    now: NaiveDateTime,
+) -> Result<StaffAccount, AccountError> {
+    if let Some((role, branch)) = &change.role
+        && (*role == Role::Admin) != branch.is_none()
+    {
+        return Err(AccountError::BranchForRole);
+    }
+    write_transaction(conn, |conn| {
+        let before = account(conn, username)?.ok_or(AccountError::NotFound)?;
+        if let Some((role, branch)) = &change.role {
+            if let Some(code) = branch {
+                let known: i64 = branches::table
+                    .filter(branches::code.eq(code))
+                    .count()
+                    .get_result(conn)?;
+                if known == 0 {
+                    return Err(AccountError::UnknownBranch(code.clone()));
+                }
+            }
+            diesel::update(staff_users::table.find(before.id))
+                .set((
+                    staff_users::role.eq(*role),
+                    staff_users::branch_code.eq(branch.as_deref()),
+                    staff_users::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        if let Some(disabled) = change.disabled {
+            diesel::update(staff_users::table.find(before.id))
+                .set((
+                    staff_users::disabled_at.eq(disabled.then_some(now)),
+                    staff_users::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        super::sessions::revoke_all(conn, before.id, now)?;
+        let after = account(conn, username)?.ok_or(AccountError::NotFound)?;
+        audit::record(
+            conn,
+            audit::Entry {
+                at: now,
+                actor: by,
+                action: AuditAction::StaffUpdated,
+                subject: username,
+                branch: after.branch.as_deref().or(before.branch.as_deref()),
+                before: Some(summary(&before)),
+                after: Some(summary(&after)),
+            },
+        )?;
+        Ok(after)
+    })
+}
+
+/// Changes the member's own password after checking the current one; every session of the
+/// account ends, this one included.
+pub fn change_password(
+    conn: &mut DbConnection,
+    staff_id: i64,
+    current: &str,
+    new: &str,
+    now: NaiveDateTime,
+) -> Result<(), AccountError> {
+    let (username, stored): (String, String) = staff_users::table
+        .find(staff_id)
+        .select((staff_users::username, staff_users::password_hash))
+        .first(conn)?;
+    if !super::password::verify(current, &stored) {
+        return Err(AccountError::WrongPassword);
+    }
+    let hash = NewPassword::parse(new, &username)?.hash()?;
+    write_transaction(conn, |conn| {
+        diesel::update(staff_users::table.find(staff_id))
+            .set((
+                staff_users::password_hash.eq(&hash),
+                staff_users::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        super::sessions::revoke_all(conn, staff_id, now)?;
+        Ok(())
+    })
+}
+
+fn summary(account: &StaffAccount) -> serde_json::Value {
+    serde_json::json!({
+        "role": account.role,
+        "branch": account.branch,
+        "disabled": account.disabled_at.is_some(),
     })
 }

@@ -350,6 +350,20 @@ fn revoke(conn: &mut DbConnection, session: i64, now: NaiveDateTime) -> QueryRes
         .map(drop)
 }
 
+/// Ends every session of a staff account (a changed password, role or status).
+pub(super) fn revoke_all(
+    conn: &mut DbConnection,
+    staff_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(staff_sessions::table)
+        .filter(staff_sessions::staff_id.eq(staff_id))
+        .filter(staff_sessions::revoked_at.is_null())
+        .set(staff_sessions::revoked_at.eq(now))
+        .execute(conn)
+        .map(drop)
+}
+
 /// Counts a failed login; the fifth within the window locks the username.
 fn record_failure(
     conn: &mut DbConnection,

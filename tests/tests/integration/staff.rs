@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 use crate::helpers::{JWT_SECRET, STAFF_PASSWORD, TestApp, both_backends, malaysian_now_plus};
 
 both_backends!(
+    administrators_manage_staff_and_changes_end_sessions,
+    a_password_change_ends_every_session,
     sessions_rotate_and_a_reused_refresh_token_revokes_the_session,
     five_failed_logins_lock_the_username,
     logout_and_disabling_take_effect_on_the_next_request,
@@ -56,6 +58,172 @@ fn status_of(app: &TestApp, reference: &str) -> String {
         .select(dsl::status)
         .first::<String>(&mut app.db.connect())
         .expect("status")
+}
+
+async fn administrators_manage_staff_and_changes_end_sessions(app: TestApp) {
+    let admin = app.staff_token("ketua", "admin", None).await;
+    let create = |body: Value, token: String| {
+        let app = &app;
+        async move { problem(app.post("/api/v1/staff/users", Some(&token), &body).await).await }
+    };
+    let officer = json!({ "username": "Siti.Aminah", "password": STAFF_PASSWORD,
+                          "role": "officer", "branch": BRANCH });
+    let (status, body) = create(officer.clone(), admin.clone()).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        (
+            body["username"].as_str(),
+            body["role"].as_str(),
+            body["branch"].as_str()
+        ),
+        (Some("siti.aminah"), Some("officer"), Some(BRANCH))
+    );
+    let (status, body) = create(officer.clone(), admin.clone()).await;
+    assert_eq!(
+        (status, body["errors"][0]["code"].as_str()),
+        (422, Some("taken"))
+    );
+    let mut weak = officer.clone();
+    weak["username"] = "another".into();
+    weak["password"] = "Password1234".into();
+    let (status, body) = create(weak, admin.clone()).await;
+    assert_eq!(
+        (
+            status,
+            body["errors"][0]["field"].as_str(),
+            body["errors"][0]["code"].as_str()
+        ),
+        (422, Some("password"), Some("common_password"))
+    );
+    let mut no_branch = officer.clone();
+    no_branch["username"] = "another".into();
+    no_branch["branch"] = Value::Null;
+    assert_eq!(create(no_branch, admin.clone()).await.0, 422);
+    // A supervisor is not an administrator.
+    let supervisor = app
+        .staff_token("penyelia", "supervisor", Some(BRANCH))
+        .await;
+    let mut other = officer.clone();
+    other["username"] = "another".into();
+    assert_eq!(create(other, supervisor).await.0, 403);
+
+    // Re-roling ends the account's sessions; the next sign-in carries the new role.
+    let session = app.staff_session("siti.aminah").await;
+    let token = session["access_token"].as_str().expect("token");
+    let day = format!("/api/v1/staff/branches/{BRANCH}/day");
+    assert_eq!(app.get_auth(&day, token).await.status(), 200);
+    let patch = |body: Value| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            app.send(
+                Method::PATCH,
+                "/api/v1/staff/users/siti.aminah",
+                Some(&admin),
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let rerole = patch(json!({ "role": "supervisor", "branch": BRANCH })).await;
+    assert_eq!(rerole.status(), 200);
+    assert_eq!(app.get_auth(&day, token).await.status(), 401);
+    let listed: Value = app
+        .get_auth("/api/v1/staff/users", &admin)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let entry = listed
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|a| a["username"] == "siti.aminah")
+        .cloned()
+        .expect("listed");
+    assert_eq!(entry["role"], "supervisor");
+    // Disabled: no sign-in; enabled again: sign-in works.
+    assert_eq!(patch(json!({ "disabled": true })).await.status(), 200);
+    let refused = app
+        .post(
+            "/api/v1/staff/session",
+            None,
+            &json!({ "username": "siti.aminah", "password": STAFF_PASSWORD }),
+        )
+        .await;
+    assert_eq!(refused.status(), 401);
+    assert_eq!(patch(json!({ "disabled": false })).await.status(), 200);
+    app.staff_session("siti.aminah").await;
+    let missing = app
+        .send(
+            Method::PATCH,
+            "/api/v1/staff/users/nobody",
+            Some(&admin),
+            Some(&json!({ "disabled": true })),
+        )
+        .await;
+    assert_eq!(missing.status(), 404);
+    use temujanji_api::db::schema::audit_events::dsl;
+    let audited: i64 = dsl::audit_events
+        .filter(dsl::subject.eq("siti.aminah"))
+        .filter(dsl::action.eq_any(["staff.created", "staff.updated"]))
+        .count()
+        .get_result(&mut app.db.connect())
+        .expect("audit");
+    assert_eq!(audited, 4, "created, re-roled, disabled, enabled");
+}
+
+async fn a_password_change_ends_every_session(app: TestApp) {
+    let token = app.staff_token("siti", "officer", Some(BRANCH)).await;
+    let other = app.staff_session("siti").await["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let change = |current: &str, new: &str| {
+        let body = json!({ "current_password": current, "new_password": new });
+        let app = &app;
+        let token = token.clone();
+        async move {
+            problem(
+                app.post("/api/v1/staff/password", Some(&token), &body)
+                    .await,
+            )
+            .await
+        }
+    };
+    let (status, body) = change("not my password", "a brand new counter phrase").await;
+    assert_eq!(
+        (status, body["errors"][0]["field"].as_str()),
+        (422, Some("current_password"))
+    );
+    let (status, body) = change(STAFF_PASSWORD, "siti siti siti siti").await;
+    assert_eq!(
+        (status, body["errors"][0]["code"].as_str()),
+        (422, Some("password_contains_username"))
+    );
+    assert_eq!(
+        change(STAFF_PASSWORD, "a brand new counter phrase").await.0,
+        204
+    );
+    let day = format!("/api/v1/staff/branches/{BRANCH}/day");
+    assert_eq!(app.get_auth(&day, &token).await.status(), 401);
+    assert_eq!(app.get_auth(&day, &other).await.status(), 401);
+    let old = app
+        .post(
+            "/api/v1/staff/session",
+            None,
+            &json!({ "username": "siti", "password": STAFF_PASSWORD }),
+        )
+        .await;
+    assert_eq!(old.status(), 401);
+    let new = app
+        .post(
+            "/api/v1/staff/session",
+            None,
+            &json!({ "username": "siti", "password": "a brand new counter phrase" }),
+        )
+        .await;
+    assert_eq!(new.status(), 200);
 }
 
 async fn sessions_rotate_and_a_reused_refresh_token_revokes_the_session(app: TestApp) {
@@ -779,6 +947,7 @@ async fn every_staff_route_by_role_and_branch(app: TestApp) {
     let by_appointment = [U, U, A, H, A, A];
     let by_branch = [U, U, A, F, A, A];
     let any_staff = [U, U, A, A, A, A];
+    let admin_only = [U, U, F, F, F, A];
     let table: Vec<(&str, Value, [Expect; 6])> = vec![
         ("DELETE /api/v1/staff/session", Value::Null, any_staff),
         (
@@ -810,6 +979,23 @@ async fn every_staff_route_by_role_and_branch(app: TestApp) {
             "POST /api/v1/staff/appointments/{reference}/cancel",
             json!({ "reason": "matrix" }),
             by_appointment,
+        ),
+        ("GET /api/v1/staff/users", Value::Null, admin_only),
+        (
+            "POST /api/v1/staff/users",
+            json!({ "username": "new.officer", "password": STAFF_PASSWORD,
+                    "role": "officer", "branch": BRANCH }),
+            admin_only,
+        ),
+        (
+            "PATCH /api/v1/staff/users/{username}",
+            json!({ "disabled": false }),
+            admin_only,
+        ),
+        (
+            "POST /api/v1/staff/password",
+            json!({ "current_password": "not the password", "new_password": "x" }),
+            any_staff,
         ),
     ];
     let spec = serde_json::to_value(temujanji_api::routes::openapi()).expect("spec");
@@ -849,7 +1035,8 @@ async fn every_staff_route_by_role_and_branch(app: TestApp) {
         let (method, template) = key.split_once(' ').expect("method and path");
         let path = template
             .replace("{branch}", BRANCH)
-            .replace("{reference}", &reference);
+            .replace("{reference}", &reference)
+            .replace("{username}", "officer.b");
         let body = (!body.is_null())
             .then(|| {
                 serde_json::from_str::<Value>(&body.to_string().replace("{reference}", &reference))

@@ -168,12 +168,15 @@ pub async fn serve(
         ApiError::Validation(
             issues
                 .into_iter()
-                .map(|issue| FieldIssue {
-                    field: match issue {
-                        PaymentIssue::Amount => "amount_sen",
-                        PaymentIssue::ApprovalCode => "approval_code",
+                .map(|issue| match issue {
+                    PaymentIssue::Amount => FieldIssue {
+                        field: "amount_sen",
+                        error: ValidationError::InvalidAmount,
                     },
-                    error: ValidationError::InvalidFormat,
+                    PaymentIssue::ApprovalCode => FieldIssue {
+                        field: "approval_code",
+                        error: ValidationError::InvalidApprovalCode,
+                    },
                 })
                 .collect(),
         )
