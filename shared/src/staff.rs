@@ -130,3 +130,54 @@ pub struct DayBoard {
     pub counts: DayCounts,
     pub slots: Vec<BoardSlot>,
 }
+
+/// Body of `POST /api/v1/staff/branches/{branch}/queue/call-next`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CallNextForm {
+    /// The counter calling, as shown in the hall: 1 to 4 letters or digits, e.g. `3`, `A2`.
+    pub counter: String,
+}
+
+/// Someone checked in, waiting to be called.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Waiting {
+    pub reference: String,
+    pub applicant_name: String,
+    pub service: String,
+    pub start: ClockTime,
+    pub checked_in_at: DateTime<Utc>,
+    pub late: bool,
+}
+
+/// A call to a counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Call {
+    pub reference: String,
+    pub counter: String,
+    pub called_at: DateTime<Utc>,
+}
+
+/// `GET /api/v1/staff/branches/{branch}/queue`: who waits, in arrival order, and the latest
+/// calls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Queue {
+    pub waiting: Vec<Waiting>,
+    pub called: Vec<Call>,
+}
+
+/// `GET /api/v1/display/{branch}`: the waiting hall's screen. References and counters only,
+/// never a name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct HallDisplay {
+    pub branch: String,
+    pub branch_name: String,
+    /// The latest calls, newest first.
+    pub calls: Vec<Call>,
+    /// How many are waiting to be called.
+    pub waiting: i64,
+}

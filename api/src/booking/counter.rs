@@ -72,7 +72,7 @@ pub fn is_late(start: NaiveDateTime, arrival: NaiveDateTime) -> bool {
 }
 
 /// The staff view of a row.
-fn staff_view(
+pub(super) fn staff_view(
     conn: &mut DbConnection,
     row: AppointmentRow,
     ctx: Context<'_>,

@@ -19,6 +19,7 @@ mod book;
 mod change;
 mod counter;
 mod error;
+pub mod queue;
 pub mod reminders;
 mod row;
 mod seats;

@@ -5,6 +5,7 @@
 pub(crate) mod appointments;
 mod auth;
 pub(crate) mod catalog;
+mod display;
 pub mod json;
 mod staff;
 
@@ -103,6 +104,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(staff::counter::serve)
             .service(staff::counter::no_show)
             .service(staff::counter::cancel)
+            .service(staff::counter::queue)
+            .service(staff::counter::call_next)
+            .service(display::hall)
             .service(staff::users::list)
             .service(staff::users::create)
             .service(staff::users::update)

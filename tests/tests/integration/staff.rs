@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use crate::helpers::{JWT_SECRET, STAFF_PASSWORD, TestApp, both_backends, malaysian_now_plus};
 
 both_backends!(
+    the_queue_calls_in_arrival_order_and_the_hall_sees_no_names,
     administrators_manage_staff_and_changes_end_sessions,
     a_password_change_ends_every_session,
     sessions_rotate_and_a_reused_refresh_token_revokes_the_session,
@@ -58,6 +59,95 @@ fn status_of(app: &TestApp, reference: &str) -> String {
         .select(dsl::status)
         .first::<String>(&mut app.db.connect())
         .expect("status")
+}
+
+async fn the_queue_calls_in_arrival_order_and_the_hall_sees_no_names(app: TestApp) {
+    let officer = app.staff_token("siti", "officer", Some(BRANCH)).await;
+    let mut references = Vec::new();
+    for n in 1..=4 {
+        references.push(booked_today(&app, n, malaysian_now_plus(0)).await.0);
+    }
+    // They arrive in the order 2, 1, 3, 4.
+    for i in [1, 0, 2, 3] {
+        let checked = app
+            .post(
+                "/api/v1/staff/check-ins",
+                Some(&officer),
+                &json!({ "reference": references[i] }),
+            )
+            .await;
+        assert_eq!(checked.status(), 200);
+    }
+    let queue: Value = app
+        .get_auth(&format!("/api/v1/staff/branches/{BRANCH}/queue"), &officer)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let waiting: Vec<&str> = queue["waiting"]
+        .as_array()
+        .expect("waiting")
+        .iter()
+        .filter_map(|w| w["reference"].as_str())
+        .collect();
+    let order = [
+        &references[1],
+        &references[0],
+        &references[2],
+        &references[3],
+    ];
+    assert_eq!(waiting, order.map(String::as_str));
+    let call = |counter: &'static str| {
+        let app = &app;
+        let officer = officer.clone();
+        async move {
+            app.post(
+                &format!("/api/v1/staff/branches/{BRANCH}/queue/call-next"),
+                Some(&officer),
+                &json!({ "counter": counter }),
+            )
+            .await
+        }
+    };
+    let first: Value = call("3").await.json().await.expect("json");
+    assert_eq!(first["appointment"]["reference"], references[1].as_str());
+    // Two counters call at once: two different people.
+    let (a, b) = tokio::join!(call("1"), call("a2"));
+    let (a, b): (Value, Value) = (a.json().await.expect("json"), b.json().await.expect("json"));
+    let mut both = [
+        a["appointment"]["reference"]
+            .as_str()
+            .expect("a")
+            .to_owned(),
+        b["appointment"]["reference"]
+            .as_str()
+            .expect("b")
+            .to_owned(),
+    ];
+    both.sort();
+    let mut expected = [references[0].clone(), references[2].clone()];
+    expected.sort();
+    assert_eq!(both, expected);
+    assert_eq!(call("!!").await.status(), 422);
+    // The hall: references and counters, newest first; no names, no e-mails.
+    let hall = app.get(&format!("/api/v1/display/{BRANCH}")).await;
+    assert_eq!(hall.status(), 200);
+    let hall: Value = hall.json().await.expect("json");
+    assert_eq!(hall["waiting"], 1);
+    let counters: Vec<&str> = hall["calls"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .filter_map(|c| c["counter"].as_str())
+        .collect();
+    assert_eq!(counters.len(), 3);
+    assert_eq!(counters.last(), Some(&"3"));
+    assert!(counters.contains(&"A2"));
+    let text = hall.to_string();
+    assert!(!text.contains('@') && !text.contains("Siti"), "{text}");
+    assert_eq!(call("4").await.status(), 200);
+    assert_eq!(call("4").await.status(), 204, "nobody left");
+    assert_eq!(app.get("/api/v1/display/NO-SUCH").await.status(), 404);
 }
 
 async fn administrators_manage_staff_and_changes_end_sessions(app: TestApp) {
@@ -979,6 +1069,16 @@ async fn every_staff_route_by_role_and_branch(app: TestApp) {
             "POST /api/v1/staff/appointments/{reference}/cancel",
             json!({ "reason": "matrix" }),
             by_appointment,
+        ),
+        (
+            "GET /api/v1/staff/branches/{branch}/queue",
+            Value::Null,
+            by_branch,
+        ),
+        (
+            "POST /api/v1/staff/branches/{branch}/queue/call-next",
+            json!({ "counter": "1" }),
+            by_branch,
         ),
         ("GET /api/v1/staff/users", Value::Null, admin_only),
         (

@@ -8,12 +8,13 @@ use temujanji_shared::codes::BranchCode;
 use temujanji_shared::form::FieldIssue;
 use temujanji_shared::reference::Reference;
 use temujanji_shared::staff::{
-    CheckInForm, DayBoard, ServeForm, StaffAppointment, StaffCancelForm,
+    CallNextForm, CheckInForm, DayBoard, Queue, ServeForm, StaffAppointment, StaffCancelForm,
 };
 use temujanji_shared::wire::Problem;
 use utoipa::IntoParams;
 
 use crate::auth::staff::StaffAuth;
+use crate::booking::queue::Counter;
 use crate::booking::{self, CheckIn, Payment, PaymentIssue};
 use crate::clock;
 use crate::problem::ApiError;
@@ -261,4 +262,75 @@ pub async fn cancel(
     .await?;
     state.outbox_wake.notify_one();
     Ok(private(&cancelled))
+}
+
+/// The branch's queue: who is checked in and waiting, in arrival order, and the latest calls.
+#[utoipa::path(
+    tag = "staff",
+    params(("branch" = String, Path, description = "Branch code")),
+    security(("staff_token" = [])),
+    responses(
+        (status = 200, body = Queue),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/staff/branches/{branch}/queue")]
+pub async fn queue(
+    state: web::Data<AppState>,
+    staff: StaffAuth,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let branch = BranchCode::parse(&path).map_err(|_| ApiError::NotFound)?;
+    let principal = staff.principal();
+    let queue = with_conn(&state, move |conn, _| {
+        booking::queue::queue(conn, branch.as_str(), clock::today(), &principal)
+    })
+    .await?;
+    Ok(private(&queue))
+}
+
+/// Calls the longest-waiting applicant to a counter; `204` when nobody waits.
+#[utoipa::path(
+    tag = "staff",
+    params(("branch" = String, Path, description = "Branch code")),
+    request_body = CallNextForm,
+    security(("staff_token" = [])),
+    responses(
+        (status = 200, body = StaffAppointment),
+        (status = 204, description = "Nobody is waiting"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: the counter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/staff/branches/{branch}/queue/call-next")]
+pub async fn call_next(
+    state: web::Data<AppState>,
+    staff: StaffAuth,
+    path: web::Path<String>,
+    form: JsonBody<CallNextForm>,
+) -> Result<HttpResponse, ApiError> {
+    let branch = BranchCode::parse(&path).map_err(|_| ApiError::NotFound)?;
+    let counter = Counter::parse(&form.counter)
+        .ok_or_else(|| ApiError::field("counter", ValidationError::InvalidFormat))?;
+    let principal = staff.principal();
+    let now = clock::now_utc();
+    let called = with_conn(&state, move |conn, state| {
+        booking::queue::call_next(
+            conn,
+            branch.as_str(),
+            clock::today(),
+            &counter,
+            &principal,
+            context(state, now),
+        )
+    })
+    .await?;
+    Ok(match called {
+        Some(called) => private(&called),
+        None => HttpResponse::NoContent().finish(),
+    })
 }
