@@ -46,10 +46,14 @@ pub enum AuditAction {
     StaffLogin,
     #[serde(rename = "staff.logout")]
     StaffLogout,
+    #[serde(rename = "block.created")]
+    BlockCreated,
+    #[serde(rename = "block.lifted")]
+    BlockLifted,
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 11] = [
+    const ALL: [AuditAction; 13] = [
         AuditAction::AppointmentBooked,
         AuditAction::AppointmentRescheduled,
         AuditAction::AppointmentCancelled,
@@ -61,6 +65,8 @@ impl AuditAction {
         AuditAction::StaffUpdated,
         AuditAction::StaffLogin,
         AuditAction::StaffLogout,
+        AuditAction::BlockCreated,
+        AuditAction::BlockLifted,
     ];
 
     pub fn code(self) -> &'static str {
@@ -76,6 +82,8 @@ impl AuditAction {
             AuditAction::StaffUpdated => "staff.updated",
             AuditAction::StaffLogin => "staff.login",
             AuditAction::StaffLogout => "staff.logout",
+            AuditAction::BlockCreated => "block.created",
+            AuditAction::BlockLifted => "block.lifted",
         }
     }
 

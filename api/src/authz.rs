@@ -181,8 +181,14 @@ pub fn branch(principal: &Principal, action: Action, branch: &str) -> Result<(),
 }
 
 /// May `principal` do `action` across all branches (staff accounts, all-branch reports)?
+/// Blocks are not a branch's: supervisors manage them too.
 pub fn global(principal: &Principal, action: Action) -> Result<(), Denied> {
     match principal {
+        Principal::Staff(staff)
+            if staff.role == Role::Supervisor && action == Action::ManageBlocks =>
+        {
+            Ok(())
+        }
         Principal::Staff(staff) if staff.role == Role::Admin => match action {
             Action::ManageStaff
             | Action::ManageBlocks

@@ -35,6 +35,8 @@ pub struct Config {
     pub jwt_secret: Vec<u8>,
     /// Connections per instance.
     pub db_pool_size: u32,
+    /// R5's automatic block after repeated no-shows or late cancellations.
+    pub strikes: crate::booking::blocks::StrikeRule,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -104,6 +106,12 @@ impl Config {
             max_attempts: positive("TEMUJANJI_MAIL_MAX_ATTEMPTS", "10")?,
             ..outbox::Settings::default()
         };
+        let strikes = crate::booking::blocks::StrikeRule {
+            strikes: positive("TEMUJANJI_STRIKES", "3")?.into(),
+            window_days: positive("TEMUJANJI_STRIKE_WINDOW_DAYS", "90")?.into(),
+            block_days: positive("TEMUJANJI_STRIKE_BLOCK_DAYS", "30")?.into(),
+            late_cancel_hours: positive("TEMUJANJI_LATE_CANCEL_HOURS", "24")?.into(),
+        };
         Ok(Config {
             database,
             bind,
@@ -115,6 +123,7 @@ impl Config {
             data_dir,
             jwt_secret,
             db_pool_size,
+            strikes,
         })
     }
 }

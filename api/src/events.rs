@@ -4,6 +4,7 @@
 //! - the audit log (always), with the state before and after;
 //! - the applicant's e-mail in the outbox (booked, rescheduled, cancelled), and the withdrawal
 //!   of a pending reminder that no longer holds;
+//! - R5's automatic rule: a no-show or a late cancellation may block the identity;
 //! - (next: partner webhooks, through the same outbox).
 
 use chrono::NaiveDateTime;
@@ -12,6 +13,7 @@ use temujanji_shared::wire;
 use crate::audit::{self, AuditAction};
 use crate::authz::Principal;
 use crate::booking::AppointmentRow;
+use crate::booking::blocks::StrikeRule;
 use crate::db::DbConnection;
 use crate::mail::{ComposeError, Letters, Notice};
 use crate::outbox;
@@ -83,13 +85,24 @@ pub enum PublishError {
     Database(#[from] diesel::result::Error),
     #[error("a {0:?} event needs the appointment's view to write its e-mail")]
     MissingView(EventKind),
+    #[error("the automatic block rule failed: {0}")]
+    Rule(String),
+}
+
+/// Where events go, besides the audit log.
+#[derive(Clone, Copy)]
+pub struct Fanout<'a> {
+    /// Composes the applicant's e-mails.
+    pub letters: &'a Letters,
+    /// R5's automatic block.
+    pub strikes: &'a StrikeRule,
 }
 
 /// Fans `event` out. Call it in the change's transaction: if anything here fails, the change
 /// does not happen either.
 pub fn publish(
     conn: &mut DbConnection,
-    letters: &Letters,
+    fanout: Fanout<'_>,
     event: &Event<'_>,
 ) -> Result<(), PublishError> {
     let reference = event.after.reference.as_str();
@@ -110,7 +123,11 @@ pub fn publish(
     }
     if let Some(notice) = event.kind.notice() {
         let view = event.view.ok_or(PublishError::MissingView(event.kind))?;
-        outbox::enqueue(conn, &letters.appointment(notice, view)?, event.at)?;
+        outbox::enqueue(conn, &fanout.letters.appointment(notice, view)?, event.at)?;
+    }
+    if matches!(event.kind, EventKind::NoShow | EventKind::Cancelled) {
+        crate::booking::blocks::apply_strike_rule(conn, fanout.strikes, event.after, event.at)
+            .map_err(|e| PublishError::Rule(e.to_string()))?;
     }
     Ok(())
 }

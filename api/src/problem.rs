@@ -17,8 +17,8 @@ use temujanji_shared::{Lang, ValidationError};
 use crate::auth::codes::CodeError;
 use crate::availability::AvailabilityError;
 use crate::booking::BookingError;
-use crate::booking::blocks::BlockCategory;
 use crate::idempotency::IdempotencyError;
+use temujanji_shared::staff::BlockCategory;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -82,6 +82,8 @@ pub enum ApiError {
     WrongDay(NaiveDate),
     #[error("the appointment has not started yet")]
     NotStarted,
+    #[error("already lifted")]
+    AlreadyLifted,
     #[error("internal error: {0}")]
     Internal(String),
     /// A database error; some (deadlocks) are retried before they reach the client.
@@ -148,7 +150,9 @@ impl ApiError {
             ApiError::BranchClosed(_) => ProblemType::BranchClosed,
             ApiError::Blocked { .. } => ProblemType::Blocked,
             ApiError::DuplicateActiveAppointment => ProblemType::DuplicateActiveAppointment,
-            ApiError::InvalidStatus(_) | ApiError::NotStarted => ProblemType::InvalidStatus,
+            ApiError::InvalidStatus(_) | ApiError::NotStarted | ApiError::AlreadyLifted => {
+                ProblemType::InvalidStatus
+            }
             ApiError::AppointmentStarted => ProblemType::AppointmentStarted,
             ApiError::ConcurrentChange => ProblemType::ConcurrentChange,
             ApiError::IdempotencyKeyReused => ProblemType::IdempotencyKeyReused,
@@ -188,6 +192,7 @@ impl ApiError {
             | ApiError::DuplicateActiveAppointment
             | ApiError::InvalidStatus(_)
             | ApiError::NotStarted
+            | ApiError::AlreadyLifted
             | ApiError::AppointmentStarted
             | ApiError::ConcurrentChange
             | ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
@@ -299,6 +304,13 @@ impl ApiError {
                 Some(pick(
                     "Temujanji ini belum bermula; ia hanya boleh ditanda tidak hadir selepas waktunya bermula.",
                     "This appointment has not started; it can be marked a no-show only once its time has begun.",
+                )),
+            ),
+            ApiError::AlreadyLifted => (
+                pick("Sudah ditarik balik", "Already lifted"),
+                Some(pick(
+                    "Sekatan ini telah ditarik balik.",
+                    "This block has already been lifted.",
                 )),
             ),
             ApiError::Forbidden => (
@@ -486,6 +498,7 @@ impl From<BookingError> for ApiError {
             BookingError::InvalidQr => ApiError::InvalidQr,
             BookingError::WrongBranch(branch) => ApiError::WrongBranch(branch),
             BookingError::WrongDay(date) => ApiError::WrongDay(date),
+            BookingError::AlreadyLifted => ApiError::AlreadyLifted,
             BookingError::Idempotency(e) => e.into(),
             e @ (BookingError::Compose(_) | BookingError::Store(_)) => {
                 ApiError::Internal(e.to_string())

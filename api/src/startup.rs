@@ -69,6 +69,7 @@ impl Application {
             letters: Letters::new(&public_url)?,
             outbox_wake: tokio::sync::Notify::new(),
             sessions: crate::staff::Sessions::new(&config.jwt_secret),
+            strikes: config.strikes,
         });
         let worker = Worker::new(state.clone().into_inner(), transport, config.outbox);
         let openapi = routes::openapi();

@@ -16,6 +16,8 @@ pub struct AppState {
     pub outbox_wake: tokio::sync::Notify,
     /// Signs and checks staff access tokens.
     pub sessions: crate::staff::Sessions,
+    /// R5's automatic block.
+    pub strikes: crate::booking::blocks::StrikeRule,
 }
 
 /// No connection could be had, or the blocking task died.

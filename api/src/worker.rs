@@ -17,6 +17,7 @@ use tokio::time::Instant;
 
 use crate::booking::{self, BookingError};
 use crate::clock;
+use crate::events::Fanout;
 use crate::mail::transport::{SendError, Transport};
 use crate::outbox::{self, Claimed, Failure, Settings};
 use crate::state::{AppState, Unavailable, with_conn};
@@ -74,11 +75,11 @@ impl Worker {
     /// retried next time.
     async fn sweep(&self) {
         let no_shows = with_conn(&self.state, |conn, state| -> Result<usize, WorkError> {
-            Ok(booking::expire_no_shows(
-                conn,
-                &state.letters,
-                clock::now_utc(),
-            )?)
+            let fanout = Fanout {
+                letters: &state.letters,
+                strikes: &state.strikes,
+            };
+            Ok(booking::expire_no_shows(conn, fanout, clock::now_utc())?)
         })
         .await;
         match no_shows {

@@ -42,3 +42,4 @@ macro_rules! sql_text_enum {
 
 sql_text_enum!(AppointmentStatus);
 sql_text_enum!(IdType);
+sql_text_enum!(crate::staff::BlockCategory);

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
+use crate::Lang;
 use crate::wire::{Appointment, AppointmentStatus, ClockTime};
 
 /// Body of `POST /api/v1/staff/session`.
@@ -180,4 +181,125 @@ pub struct HallDisplay {
     pub calls: Vec<Call>,
     /// How many are waiting to be called.
     pub waiting: i64,
+}
+
+/// Why an applicant is blocked, in words the applicant may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)
+)]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
+#[serde(rename_all = "snake_case")]
+pub enum BlockCategory {
+    /// Repeated no-shows or late cancellations.
+    NoShows,
+    /// Holding more appointments than one person needs.
+    Hoarding,
+    /// Booking with someone else's identity or made-up data.
+    Fraud,
+    /// Automated booking (bots).
+    Automation,
+    /// Any other misuse of the service.
+    Abuse,
+}
+
+impl BlockCategory {
+    const ALL: [BlockCategory; 5] = [
+        BlockCategory::NoShows,
+        BlockCategory::Hoarding,
+        BlockCategory::Fraud,
+        BlockCategory::Automation,
+        BlockCategory::Abuse,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            BlockCategory::NoShows => "no_shows",
+            BlockCategory::Hoarding => "hoarding",
+            BlockCategory::Fraud => "fraud",
+            BlockCategory::Automation => "automation",
+            BlockCategory::Abuse => "abuse",
+        }
+    }
+
+    pub fn parse(input: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.code() == input)
+    }
+
+    /// What the applicant is told.
+    pub fn describe(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (BlockCategory::NoShows, Lang::Ms) => {
+                "tidak hadir atau membatalkan lewat berulang kali"
+            }
+            (BlockCategory::NoShows, Lang::En) => "repeated no-shows or late cancellations",
+            (BlockCategory::Hoarding, Lang::Ms) => "menempah lebih daripada yang diperlukan",
+            (BlockCategory::Hoarding, Lang::En) => "holding more appointments than needed",
+            (BlockCategory::Fraud, Lang::Ms) => "maklumat tempahan yang palsu",
+            (BlockCategory::Fraud, Lang::En) => "false booking details",
+            (BlockCategory::Automation, Lang::Ms) => "tempahan automatik",
+            (BlockCategory::Automation, Lang::En) => "automated booking",
+            (BlockCategory::Abuse, Lang::Ms) => "penyalahgunaan sistem",
+            (BlockCategory::Abuse, Lang::En) => "misuse of the system",
+        }
+    }
+}
+
+/// What a block applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BlockKind {
+    /// A MyKad number (`value`: 12 digits, dashes allowed).
+    Mykad,
+    /// A passport number (`value`) with its issuing country (`nationality`, ISO alpha-3).
+    Passport,
+    Email,
+    Phone,
+}
+
+/// Body of `POST /api/v1/staff/blocks`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BlockForm {
+    pub kind: BlockKind,
+    pub value: String,
+    /// The passport's issuing country; only for `passport`.
+    #[serde(default)]
+    pub nationality: Option<String>,
+    /// What the applicant is told.
+    pub category: BlockCategory,
+    /// For staff only; never shown to the applicant.
+    pub note: String,
+    /// The last day of the block (inclusive).
+    pub until: String,
+}
+
+/// Body of `POST /api/v1/staff/blocks/{id}/lift`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LiftForm {
+    pub reason: String,
+}
+
+/// A block, as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Block {
+    pub id: i64,
+    /// `identity`, `email` or `phone`.
+    pub kind: String,
+    /// `mykad:<12 digits>`, `passport:<country>:<number>`, the e-mail or the phone (E.164).
+    pub value: String,
+    pub category: BlockCategory,
+    pub note: String,
+    pub until: NaiveDate,
+    pub created_at: DateTime<Utc>,
+    /// A staff username, or `rule` for the automatic no-show rule.
+    pub created_by: String,
+    pub lifted_at: Option<DateTime<Utc>>,
+    pub lifted_by: Option<String>,
+    pub lift_reason: Option<String>,
 }

@@ -1,88 +1,23 @@
 //! R5: applicants blocked by identity, e-mail or phone. The applicant is told the block's
 //! category and end date; the staff's note (`reason`) stays internal.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
-use temujanji_shared::Lang;
-use temujanji_shared::form::BookingRequest;
-use temujanji_shared::wire::IdType;
+use temujanji_shared::country::CountryCode;
+use temujanji_shared::email::EmailAddress;
+use temujanji_shared::form::{BookingRequest, FieldIssue};
+use temujanji_shared::mykad::MyKad;
+use temujanji_shared::passport::PassportNumber;
+use temujanji_shared::phone::PhoneNumber;
+use temujanji_shared::staff::{Block, BlockCategory, BlockKind};
+use temujanji_shared::wire::{AppointmentStatus, IdType};
 
-use super::BookingError;
-use crate::db::DbConnection;
-use crate::db::schema::blocks;
-
-/// Why an applicant is blocked, in words the applicant may read.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-    utoipa::ToSchema,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum BlockCategory {
-    /// Repeated no-shows or late cancellations.
-    NoShows,
-    /// Holding more appointments than one person needs.
-    Hoarding,
-    /// Booking with someone else's identity or made-up data.
-    Fraud,
-    /// Automated booking (bots).
-    Automation,
-    /// Any other misuse of the service.
-    Abuse,
-}
-
-impl BlockCategory {
-    const ALL: [BlockCategory; 5] = [
-        BlockCategory::NoShows,
-        BlockCategory::Hoarding,
-        BlockCategory::Fraud,
-        BlockCategory::Automation,
-        BlockCategory::Abuse,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            BlockCategory::NoShows => "no_shows",
-            BlockCategory::Hoarding => "hoarding",
-            BlockCategory::Fraud => "fraud",
-            BlockCategory::Automation => "automation",
-            BlockCategory::Abuse => "abuse",
-        }
-    }
-
-    pub fn parse(input: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.code() == input)
-    }
-
-    /// What the applicant is told.
-    pub fn describe(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (BlockCategory::NoShows, Lang::Ms) => {
-                "tidak hadir atau membatalkan lewat berulang kali"
-            }
-            (BlockCategory::NoShows, Lang::En) => "repeated no-shows or late cancellations",
-            (BlockCategory::Hoarding, Lang::Ms) => "menempah lebih daripada yang diperlukan",
-            (BlockCategory::Hoarding, Lang::En) => "holding more appointments than needed",
-            (BlockCategory::Fraud, Lang::Ms) => "maklumat tempahan yang palsu",
-            (BlockCategory::Fraud, Lang::En) => "false booking details",
-            (BlockCategory::Automation, Lang::Ms) => "tempahan automatik",
-            (BlockCategory::Automation, Lang::En) => "automated booking",
-            (BlockCategory::Abuse, Lang::Ms) => "penyalahgunaan sistem",
-            (BlockCategory::Abuse, Lang::En) => "misuse of the system",
-        }
-    }
-}
-
-temujanji_shared::sql_text_enum!(BlockCategory);
+use super::{AppointmentRow, BookingError};
+use crate::audit::{self, AuditAction};
+use crate::authz::{self, Action, Principal};
+use crate::clock;
+use crate::db::schema::{appointments, blocks};
+use crate::db::{DbConnection, write_transaction};
 
 /// The identity as one string, for blocks: `mykad:900101145678`, `passport:IDN:A1234567`.
 pub fn identity_key(id_type: IdType, nationality: &str, number: &str) -> String {
@@ -107,6 +42,7 @@ pub(super) fn check_not_blocked(
     );
     let block: Option<(BlockCategory, NaiveDate)> = blocks::table
         .filter(blocks::until.ge(today))
+        .filter(blocks::lifted_at.is_null())
         .filter(
             (blocks::kind.eq("identity").and(blocks::value.eq(&key)))
                 .or(blocks::kind
@@ -124,4 +60,355 @@ pub(super) fn check_not_blocked(
         Some((category, until)) => Err(BookingError::Blocked { category, until }),
         None => Ok(()),
     }
+}
+
+/// R5's automatic rule: this many no-shows or late cancellations within the window block the
+/// identity for `block_days`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StrikeRule {
+    pub strikes: i64,
+    pub window_days: i64,
+    pub block_days: i64,
+    /// A cancellation later than this before the start is a strike.
+    pub late_cancel_hours: i64,
+}
+
+impl Default for StrikeRule {
+    fn default() -> Self {
+        StrikeRule {
+            strikes: 3,
+            window_days: 90,
+            block_days: 30,
+            late_cancel_hours: 24,
+        }
+    }
+}
+
+/// Who or what a block is for, parsed.
+pub enum BlockTarget {
+    Identity(String),
+    Email(String),
+    Phone(String),
+}
+
+impl BlockTarget {
+    fn kind(&self) -> &'static str {
+        match self {
+            BlockTarget::Identity(_) => "identity",
+            BlockTarget::Email(_) => "email",
+            BlockTarget::Phone(_) => "phone",
+        }
+    }
+
+    fn value(&self) -> &str {
+        match self {
+            BlockTarget::Identity(v) | BlockTarget::Email(v) | BlockTarget::Phone(v) => v,
+        }
+    }
+
+    /// Parses a block's target with the same parsers as the booking form, so that a block
+    /// matches exactly what a booking stores.
+    pub fn parse(
+        kind: BlockKind,
+        value: &str,
+        nationality: Option<&str>,
+    ) -> Result<Self, Vec<FieldIssue>> {
+        let issue = |field: &'static str, error| vec![FieldIssue { field, error }];
+        match kind {
+            BlockKind::Mykad => MyKad::parse(value)
+                .map(|n| BlockTarget::Identity(identity_key(IdType::Mykad, "MYS", n.as_str())))
+                .map_err(|e| issue("value", e)),
+            BlockKind::Passport => {
+                let number = PassportNumber::parse(value).map_err(|e| issue("value", e))?;
+                let country = CountryCode::parse(nationality.unwrap_or_default())
+                    .map_err(|e| issue("nationality", e))?;
+                Ok(BlockTarget::Identity(identity_key(
+                    IdType::Passport,
+                    country.as_str(),
+                    number.as_str(),
+                )))
+            }
+            BlockKind::Email => EmailAddress::parse(value)
+                .map(|e| BlockTarget::Email(e.as_str().to_owned()))
+                .map_err(|e| issue("value", e)),
+            BlockKind::Phone => PhoneNumber::parse(value)
+                .map(|p| BlockTarget::Phone(p.as_str().to_owned()))
+                .map_err(|e| issue("value", e)),
+        }
+    }
+}
+
+/// A block to create.
+pub struct NewBlock {
+    pub target: BlockTarget,
+    pub category: BlockCategory,
+    pub note: String,
+    pub until: NaiveDate,
+}
+
+type BlockRow = (
+    i64,
+    String,
+    String,
+    String,
+    NaiveDate,
+    NaiveDateTime,
+    BlockCategory,
+    String,
+    Option<NaiveDateTime>,
+    Option<String>,
+    Option<String>,
+);
+
+macro_rules! block_columns {
+    () => {
+        (
+            blocks::id,
+            blocks::kind,
+            blocks::value,
+            blocks::reason,
+            blocks::until,
+            blocks::created_at,
+            blocks::category,
+            blocks::created_by,
+            blocks::lifted_at,
+            blocks::lifted_by,
+            blocks::lift_reason,
+        )
+    };
+}
+
+fn to_wire(row: BlockRow) -> Block {
+    let (
+        id,
+        kind,
+        value,
+        note,
+        until,
+        created_at,
+        category,
+        created_by,
+        lifted_at,
+        lifted_by,
+        lift_reason,
+    ) = row;
+    Block {
+        id,
+        kind,
+        value,
+        category,
+        note,
+        until,
+        created_at: created_at.and_utc(),
+        created_by,
+        lifted_at: lifted_at.map(|t| t.and_utc()),
+        lifted_by,
+        lift_reason,
+    }
+}
+
+fn load(conn: &mut DbConnection, id: i64) -> Result<Block, BookingError> {
+    let row: BlockRow = blocks::table
+        .find(id)
+        .select(block_columns!())
+        .first(conn)
+        .optional()?
+        .ok_or(BookingError::NotFound)?;
+    Ok(to_wire(row))
+}
+
+fn audit_block(
+    conn: &mut DbConnection,
+    by: &Principal,
+    action: AuditAction,
+    block: &Block,
+    before: Option<&Block>,
+    now: NaiveDateTime,
+) -> Result<(), BookingError> {
+    let snapshot = |b: &Block| serde_json::to_value(b).unwrap_or_default();
+    audit::record(
+        conn,
+        audit::Entry {
+            at: now,
+            actor: by,
+            action,
+            subject: &format!("block:{}", block.id),
+            branch: None,
+            before: before.map(snapshot),
+            after: Some(snapshot(block)),
+        },
+    )?;
+    Ok(())
+}
+
+/// Blocks, newest first; with `active_on`, only those in force that day.
+pub fn list(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    active_on: Option<NaiveDate>,
+) -> Result<Vec<Block>, BookingError> {
+    authz::global(principal, Action::ManageBlocks)?;
+    let mut query = blocks::table
+        .order(blocks::id.desc())
+        .select(block_columns!())
+        .into_boxed();
+    if let Some(day) = active_on {
+        query = query
+            .filter(blocks::until.ge(day))
+            .filter(blocks::lifted_at.is_null());
+    }
+    Ok(query
+        .load::<BlockRow>(conn)?
+        .into_iter()
+        .map(to_wire)
+        .collect())
+}
+
+/// Creates a block, audited.
+pub fn create(
+    conn: &mut DbConnection,
+    block: &NewBlock,
+    principal: &Principal,
+    now: NaiveDateTime,
+) -> Result<Block, BookingError> {
+    authz::global(principal, Action::ManageBlocks)?;
+    write_transaction(conn, |conn| {
+        let id = insert(conn, block, &audit::actor_name(principal), now)?;
+        let created = load(conn, id)?;
+        audit_block(
+            conn,
+            principal,
+            AuditAction::BlockCreated,
+            &created,
+            None,
+            now,
+        )?;
+        Ok(created)
+    })
+}
+
+fn insert(
+    conn: &mut DbConnection,
+    block: &NewBlock,
+    by: &str,
+    now: NaiveDateTime,
+) -> Result<i64, BookingError> {
+    Ok(diesel::insert_into(blocks::table)
+        .values((
+            blocks::kind.eq(block.target.kind()),
+            blocks::value.eq(block.target.value()),
+            blocks::reason.eq(&block.note),
+            blocks::category.eq(block.category),
+            blocks::until.eq(block.until),
+            blocks::created_at.eq(now),
+            blocks::created_by.eq(by),
+        ))
+        .returning(blocks::id)
+        .get_result(conn)?)
+}
+
+/// Lifts a block at once, keeping it on record with who lifted it and why.
+pub fn lift(
+    conn: &mut DbConnection,
+    id: i64,
+    reason: &str,
+    principal: &Principal,
+    now: NaiveDateTime,
+) -> Result<Block, BookingError> {
+    authz::global(principal, Action::ManageBlocks)?;
+    write_transaction(conn, |conn| {
+        let before = load(conn, id)?;
+        let lifted = diesel::update(blocks::table.find(id))
+            .filter(blocks::lifted_at.is_null())
+            .set((
+                blocks::lifted_at.eq(now),
+                blocks::lifted_by.eq(audit::actor_name(principal)),
+                blocks::lift_reason.eq(reason),
+            ))
+            .execute(conn)?;
+        if lifted == 0 {
+            return Err(BookingError::AlreadyLifted);
+        }
+        let after = load(conn, id)?;
+        audit_block(
+            conn,
+            principal,
+            AuditAction::BlockLifted,
+            &after,
+            Some(&before),
+            now,
+        )?;
+        Ok(after)
+    })
+}
+
+/// Applies the automatic rule after `row` became a no-show or was cancelled: the identity's
+/// strikes in the window (no-shows, and cancellations later than `late_cancel_hours` before
+/// the start) reaching `strikes` block it for `block_days`, unless a block is already in
+/// force. Runs in the change's transaction.
+pub(crate) fn apply_strike_rule(
+    conn: &mut DbConnection,
+    rule: &StrikeRule,
+    row: &AppointmentRow,
+    now: NaiveDateTime,
+) -> Result<(), BookingError> {
+    let late = |r: &AppointmentRow| {
+        r.cancelled_at.is_some_and(|at| {
+            clock::to_malaysia(at)
+                > r.date.and_time(r.start_time) - TimeDelta::hours(rule.late_cancel_hours)
+        })
+    };
+    let is_strike = |r: &AppointmentRow| match r.status {
+        AppointmentStatus::NoShow => true,
+        AppointmentStatus::Cancelled => late(r),
+        _ => false,
+    };
+    if !is_strike(row) {
+        return Ok(());
+    }
+    let today = clock::to_malaysia(now).date();
+    let history: Vec<AppointmentRow> = appointments::table
+        .filter(appointments::id_type.eq(row.id_type))
+        .filter(appointments::id_number.eq(&row.id_number))
+        .filter(appointments::nationality.eq(&row.nationality))
+        .filter(appointments::date.ge(today - TimeDelta::days(rule.window_days)))
+        .filter(
+            appointments::status.eq_any([AppointmentStatus::NoShow, AppointmentStatus::Cancelled]),
+        )
+        .select(AppointmentRow::as_select())
+        .load(conn)?;
+    let strikes = history.iter().filter(|r| is_strike(r)).count() as i64;
+    if strikes < rule.strikes {
+        return Ok(());
+    }
+    let key = identity_key(row.id_type, &row.nationality, &row.id_number);
+    let in_force: i64 = blocks::table
+        .filter(blocks::kind.eq("identity"))
+        .filter(blocks::value.eq(&key))
+        .filter(blocks::until.ge(today))
+        .filter(blocks::lifted_at.is_null())
+        .count()
+        .get_result(conn)?;
+    if in_force > 0 {
+        return Ok(());
+    }
+    let block = NewBlock {
+        target: BlockTarget::Identity(key),
+        category: BlockCategory::NoShows,
+        note: format!(
+            "Automatic: {strikes} no-shows or late cancellations in {} days",
+            rule.window_days
+        ),
+        until: today + TimeDelta::days(rule.block_days),
+    };
+    let id = insert(conn, &block, "rule", now)?;
+    let created = load(conn, id)?;
+    audit_block(
+        conn,
+        &Principal::System,
+        AuditAction::BlockCreated,
+        &created,
+        None,
+        now,
+    )
 }

@@ -58,7 +58,7 @@ pub fn book(
         if already_full(conn, slot_id)? {
             return Err(BookingError::SlotFull);
         }
-        expire_identity(conn, request, ctx.letters, now)?;
+        expire_identity(conn, request, ctx.fanout, now)?;
         let row = insert_appointment(conn, request, slot_id, &slot.time, now)?;
         let appointment = view::view_of(row.clone(), &slot.branch, service_info.clone(), ctx.qr)?;
         let event = Event {
@@ -69,7 +69,7 @@ pub fn book(
             at: now,
             view: Some(&appointment),
         };
-        events::publish(conn, ctx.letters, &event)?;
+        events::publish(conn, ctx.fanout, &event)?;
         let body = serde_json::to_string(&appointment)
             .map_err(|e| BookingError::corrupt("appointment as JSON", e.to_string()))?;
         let stored = StoredResponse { body };

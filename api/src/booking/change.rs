@@ -83,7 +83,7 @@ pub fn cancel(
             at: now,
             view: Some(&appointment),
         };
-        events::publish(conn, ctx.letters, &event)?;
+        events::publish(conn, ctx.fanout, &event)?;
         Ok(appointment)
     })
 }
@@ -161,7 +161,7 @@ pub fn reschedule(
             at: now,
             view: Some(&appointment),
         };
-        events::publish(conn, ctx.letters, &event)?;
+        events::publish(conn, ctx.fanout, &event)?;
         Ok(appointment)
     })
 }

@@ -235,7 +235,7 @@ fn publish(
         at: ctx.now,
         view: None,
     };
-    Ok(events::publish(conn, ctx.letters, &event)?)
+    Ok(events::publish(conn, ctx.fanout, &event)?)
 }
 
 /// The branch's day: its appointments by slot, and the counts.

@@ -32,7 +32,7 @@ pub enum BookingError {
     /// R5. Carries what the applicant may be told; never the staff's internal note.
     #[error("blocked ({category:?}) until {until}")]
     Blocked {
-        category: crate::booking::blocks::BlockCategory,
+        category: temujanji_shared::staff::BlockCategory,
         until: NaiveDate,
     },
     #[error("the identity already holds an active appointment for this service")]
@@ -51,6 +51,8 @@ pub enum BookingError {
     WrongBranch(String),
     #[error("the appointment is on {0}")]
     WrongDay(NaiveDate),
+    #[error("the block was already lifted")]
+    AlreadyLifted,
     #[error(transparent)]
     Idempotency(#[from] IdempotencyError),
     #[error(transparent)]
@@ -79,6 +81,7 @@ impl From<PublishError> for BookingError {
         match error {
             PublishError::Compose(e) => BookingError::Compose(e),
             PublishError::Database(e) => e.into(),
+            PublishError::Rule(why) => BookingError::corrupt("strike rule", why),
             PublishError::MissingView(kind) => {
                 BookingError::corrupt("event without a view", format!("{kind:?}"))
             }

@@ -38,7 +38,7 @@ pub use sweep::expire_no_shows;
 pub use view::view;
 
 use crate::db::{DbConnection, StoreError, is_retryable, write_transaction};
-use crate::mail::Letters;
+use crate::events::Fanout;
 use crate::qr_payload::QrKey;
 
 const TRANSACTION_ATTEMPTS: usize = 3;
@@ -48,7 +48,8 @@ const TRANSACTION_ATTEMPTS: usize = 3;
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub qr: &'a QrKey,
-    pub letters: &'a Letters,
+    /// Where the changes' events go.
+    pub fanout: Fanout<'a>,
     pub now: NaiveDateTime,
 }
 

@@ -138,7 +138,7 @@ pub fn call_next(
                 at: ctx.now,
                 view: None,
             };
-            events::publish(conn, ctx.letters, &event)?;
+            events::publish(conn, ctx.fanout, &event)?;
             return Ok(Some(super::counter::staff_view(conn, after, ctx)?));
         }
         Ok(None)

@@ -14,8 +14,8 @@ use crate::authz::Principal;
 use crate::clock;
 use crate::db::DbConnection;
 use crate::db::schema::appointments;
+use crate::events::Fanout;
 use crate::events::{self, Event, EventKind};
-use crate::mail::Letters;
 
 /// Booked appointments whose slot has ended by `now`.
 macro_rules! ended_and_booked {
@@ -33,7 +33,7 @@ macro_rules! ended_and_booked {
 /// many. Safe to run from every instance at once: each row changes status once.
 pub fn expire_no_shows(
     conn: &mut DbConnection,
-    letters: &Letters,
+    fanout: Fanout<'_>,
     now: NaiveDateTime,
 ) -> Result<usize, BookingError> {
     transact(conn, |conn| {
@@ -45,7 +45,7 @@ pub fn expire_no_shows(
             ))
             .returning(appointments::all_columns)
             .get_results(conn)?;
-        publish_no_shows(conn, letters, &expired, now)?;
+        publish_no_shows(conn, fanout, &expired, now)?;
         Ok(expired.len())
     })
 }
@@ -54,7 +54,7 @@ pub fn expire_no_shows(
 pub(super) fn expire_identity(
     conn: &mut DbConnection,
     request: &BookingRequest,
-    letters: &Letters,
+    fanout: Fanout<'_>,
     now: NaiveDateTime,
 ) -> Result<(), BookingError> {
     let identity = &request.applicant.identity;
@@ -70,12 +70,12 @@ pub(super) fn expire_identity(
         ))
         .returning(appointments::all_columns)
         .get_results(conn)?;
-    publish_no_shows(conn, letters, &expired, now)
+    publish_no_shows(conn, fanout, &expired, now)
 }
 
 fn publish_no_shows(
     conn: &mut DbConnection,
-    letters: &Letters,
+    fanout: Fanout<'_>,
     expired: &[AppointmentRow],
     now: NaiveDateTime,
 ) -> Result<(), BookingError> {
@@ -91,7 +91,7 @@ fn publish_no_shows(
             at: now,
             view: None,
         };
-        events::publish(conn, letters, &event)?;
+        events::publish(conn, fanout, &event)?;
     }
     Ok(())
 }

@@ -149,6 +149,10 @@ diesel::table! {
         until -> Date,
         created_at -> Timestamp,
         category -> Text,
+        created_by -> Text,
+        lifted_at -> Nullable<Timestamp>,
+        lifted_by -> Nullable<Text>,
+        lift_reason -> Nullable<Text>,
     }
 }
 

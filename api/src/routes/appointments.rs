@@ -13,13 +13,17 @@ use crate::auth::token::VerifiedEmail;
 use crate::authz::Principal;
 use crate::booking::{self, Context};
 use crate::clock;
+use crate::events::Fanout;
 use crate::idempotency::{Idempotency, IdempotencyKey};
 use crate::problem::ApiError;
 
 pub(super) fn context(state: &AppState, now: chrono::NaiveDateTime) -> Context<'_> {
     Context {
         qr: &state.qr_key,
-        letters: &state.letters,
+        fanout: Fanout {
+            letters: &state.letters,
+            strikes: &state.strikes,
+        },
         now,
     }
 }

@@ -56,8 +56,14 @@ ALTER TABLE appointments ADD COLUMN approval_code TEXT;
 ALTER TABLE appointments ADD COLUMN cancel_reason TEXT;
 CREATE INDEX appointments_branch_date ON appointments (branch_code, date);
 
--- What a blocked applicant is told (the category), beside the staff's internal note (reason).
+-- What a blocked applicant is told (the category), beside the staff's internal note (reason);
+-- who made the block (a staff username, or 'rule' for the automatic no-show rule) and its
+-- lifting (the row stays, for the record).
 ALTER TABLE blocks ADD COLUMN category TEXT NOT NULL DEFAULT 'abuse';
+ALTER TABLE blocks ADD COLUMN created_by TEXT NOT NULL DEFAULT 'staff';
+ALTER TABLE blocks ADD COLUMN lifted_at TIMESTAMP;
+ALTER TABLE blocks ADD COLUMN lifted_by TEXT;
+ALTER TABLE blocks ADD COLUMN lift_reason TEXT;
 
 ALTER TABLE audit_events ADD COLUMN branch_code TEXT;
 CREATE INDEX audit_events_subject ON audit_events (subject);

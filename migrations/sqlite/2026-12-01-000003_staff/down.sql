@@ -1,6 +1,10 @@
 DROP INDEX audit_events_branch_at;
 DROP INDEX audit_events_subject;
 ALTER TABLE audit_events DROP COLUMN branch_code;
+ALTER TABLE blocks DROP COLUMN lift_reason;
+ALTER TABLE blocks DROP COLUMN lifted_by;
+ALTER TABLE blocks DROP COLUMN lifted_at;
+ALTER TABLE blocks DROP COLUMN created_by;
 ALTER TABLE blocks DROP COLUMN category;
 DROP INDEX appointments_branch_date;
 ALTER TABLE appointments DROP COLUMN cancel_reason;

@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 use crate::helpers::{JWT_SECRET, STAFF_PASSWORD, TestApp, both_backends, malaysian_now_plus};
 
 both_backends!(
+    blocks_are_made_listed_and_lifted_by_supervisors,
+    three_strikes_block_the_identity,
     the_queue_calls_in_arrival_order_and_the_hall_sees_no_names,
     administrators_manage_staff_and_changes_end_sessions,
     a_password_change_ends_every_session,
@@ -59,6 +61,221 @@ fn status_of(app: &TestApp, reference: &str) -> String {
         .select(dsl::status)
         .first::<String>(&mut app.db.connect())
         .expect("status")
+}
+
+async fn blocks_are_made_listed_and_lifted_by_supervisors(app: TestApp) {
+    let supervisor = app
+        .staff_token("penyelia", "supervisor", Some(BRANCH))
+        .await;
+    let officer = app.staff_token("siti", "officer", Some(BRANCH)).await;
+    let until = temujanji_api::clock::today() + TimeDelta::days(10);
+    let form = json!({ "kind": "mykad", "value": crate::helpers::mykad(5), "category": "fraud",
+                       "note": "Used a forged letter at counter 2", "until": until.to_string() });
+    assert_eq!(
+        app.post("/api/v1/staff/blocks", Some(&officer), &form)
+            .await
+            .status(),
+        403,
+        "officers do not block"
+    );
+    let (status, bad) = problem(
+        app.post(
+            "/api/v1/staff/blocks",
+            Some(&supervisor),
+            &json!({ "kind": "mykad", "value": "123", "category": "fraud", "note": " ",
+                     "until": "2020-01-01" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    let fields: Vec<&str> = bad["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["value", "until", "note"]);
+    let created = app
+        .post("/api/v1/staff/blocks", Some(&supervisor), &form)
+        .await;
+    assert_eq!(created.status(), 201);
+    let block: Value = created.json().await.expect("json");
+    assert_eq!(
+        block["value"],
+        format!("mykad:{}", crate::helpers::mykad(5).replace('-', ""))
+    );
+    assert_eq!(block["created_by"], "staff:penyelia");
+
+    // The applicant is told the category and the end date, never the note.
+    let slot = app.first_free_slot(BRANCH, SERVICE).await;
+    let token = app.token_for(&crate::helpers::email(5));
+    let refused = app
+        .client
+        .post(app.url("/api/v1/appointments"))
+        .bearer_auth(&token)
+        .header("Accept-Language", "en")
+        .json(&crate::helpers::booking(
+            BRANCH, SERVICE, slot.0, &slot.1, 5,
+        ))
+        .send()
+        .await
+        .expect("request");
+    let (status, body) = problem(refused).await;
+    assert_eq!((status, body["type"].as_str()), (403, Some("blocked")));
+    let detail = body["detail"].as_str().expect("detail");
+    assert!(
+        detail.contains("false booking details") && detail.contains(&until.to_string()),
+        "{detail}"
+    );
+    assert!(!body.to_string().contains("forged"), "{body}");
+
+    let listed: Value = app
+        .get_auth("/api/v1/staff/blocks?active=true", &supervisor)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    let lift = format!("/api/v1/staff/blocks/{}/lift", block["id"]);
+    assert_eq!(
+        app.post(&lift, Some(&supervisor), &json!({ "reason": "" }))
+            .await
+            .status(),
+        422
+    );
+    let lifted = app
+        .post(
+            &lift,
+            Some(&supervisor),
+            &json!({ "reason": "Letter verified with JPN" }),
+        )
+        .await;
+    assert_eq!(lifted.status(), 200);
+    let lifted: Value = lifted.json().await.expect("json");
+    assert_eq!(lifted["lift_reason"], "Letter verified with JPN");
+    assert_eq!(
+        app.post(&lift, Some(&supervisor), &json!({ "reason": "again" }))
+            .await
+            .status(),
+        409
+    );
+    let active: Value = app
+        .get_auth("/api/v1/staff/blocks?active=true", &supervisor)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(active.as_array().map(Vec::len), Some(0));
+    let all: Value = app
+        .get_auth("/api/v1/staff/blocks", &supervisor)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        all.as_array().map(Vec::len),
+        Some(1),
+        "a lifted block stays on record"
+    );
+    app.book_applicant(BRANCH, SERVICE, 5, &slot).await;
+    use temujanji_api::db::schema::audit_events::dsl;
+    let actions: Vec<String> = dsl::audit_events
+        .filter(dsl::subject.eq(format!("block:{}", block["id"])))
+        .order(dsl::id)
+        .select(dsl::action)
+        .load(&mut app.db.connect())
+        .expect("audit");
+    assert_eq!(actions, ["block.created", "block.lifted"]);
+}
+
+/// R5: three no-shows or late cancellations within 90 days block the identity for 30 days.
+async fn three_strikes_block_the_identity(app: TestApp) {
+    let officer = app.staff_token("siti", "officer", Some(BRANCH)).await;
+    let supervisor = app
+        .staff_token("penyelia", "supervisor", Some(BRANCH))
+        .await;
+    let act = |path: String, body: Value| {
+        let app = &app;
+        let officer = officer.clone();
+        async move { app.post(&path, Some(&officer), &body).await.status() }
+    };
+    let key = format!("mykad:{}", crate::helpers::mykad(9).replace('-', ""));
+    let rule_blocks = |app: &TestApp| -> i64 {
+        use temujanji_api::db::schema::blocks::dsl;
+        dsl::blocks
+            .filter(dsl::value.eq(&key))
+            .filter(dsl::created_by.eq("rule"))
+            .count()
+            .get_result(&mut app.db.connect())
+            .expect("blocks")
+    };
+    // Two no-shows.
+    for _ in 0..2 {
+        let (reference, _) = booked_today(&app, 9, malaysian_now_plus(0)).await;
+        assert_eq!(
+            act(
+                format!("/api/v1/staff/appointments/{reference}/no-show"),
+                json!({})
+            )
+            .await,
+            200
+        );
+        assert_eq!(rule_blocks(&app), 0);
+    }
+    // A late arrival cancelled at the counter: a cancellation under 24 hours before the start.
+    let (reference, _) = booked_today(&app, 9, malaysian_now_plus(0)).await;
+    assert_eq!(
+        act(
+            "/api/v1/staff/check-ins".into(),
+            json!({ "reference": reference })
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        act(
+            format!("/api/v1/staff/appointments/{reference}/cancel"),
+            json!({ "reason": "arrived late" })
+        )
+        .await,
+        200
+    );
+    assert_eq!(rule_blocks(&app), 1, "the third strike blocks");
+    let blocks: Value = app
+        .get_auth("/api/v1/staff/blocks?active=true", &supervisor)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let block = &blocks[0];
+    assert_eq!(block["category"], "no_shows");
+    assert_eq!(
+        block["until"],
+        (temujanji_api::clock::today() + TimeDelta::days(30)).to_string()
+    );
+    let slot = app.first_free_slot(BRANCH, SERVICE).await;
+    let token = app.token_for(&crate::helpers::email(9));
+    let (status, body) = problem(
+        app.post(
+            "/api/v1/appointments",
+            Some(&token),
+            &crate::helpers::booking(BRANCH, SERVICE, slot.0, &slot.1, 9),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, body["type"].as_str()), (403, Some("blocked")));
+    // Staff lift it; the identity books again.
+    let lifted = app
+        .post(
+            &format!("/api/v1/staff/blocks/{}/lift", block["id"]),
+            Some(&supervisor),
+            &json!({ "reason": "hospital letter" }),
+        )
+        .await;
+    assert_eq!(lifted.status(), 200);
+    app.book_applicant(BRANCH, SERVICE, 9, &slot).await;
 }
 
 async fn the_queue_calls_in_arrival_order_and_the_hall_sees_no_names(app: TestApp) {
@@ -821,9 +1038,14 @@ async fn no_shows_by_hand_and_by_the_sweep(app: TestApp) {
             .expect("move to yesterday");
     }
     let letters = temujanji_api::mail::Letters::new("http://127.0.0.1").expect("letters");
+    let strikes = temujanji_api::booking::blocks::StrikeRule::default();
+    let fanout = temujanji_api::events::Fanout {
+        letters: &letters,
+        strikes: &strikes,
+    };
     let expired = temujanji_api::booking::expire_no_shows(
         &mut app.db.connect(),
-        &letters,
+        fanout,
         temujanji_api::clock::now_utc(),
     )
     .expect("sweep");
@@ -831,7 +1053,7 @@ async fn no_shows_by_hand_and_by_the_sweep(app: TestApp) {
     assert_eq!(status_of(&app, &ended), "no_show");
     let again = temujanji_api::booking::expire_no_shows(
         &mut app.db.connect(),
-        &letters,
+        fanout,
         temujanji_api::clock::now_utc(),
     )
     .expect("sweep");
@@ -1038,6 +1260,7 @@ async fn every_staff_route_by_role_and_branch(app: TestApp) {
     let by_branch = [U, U, A, F, A, A];
     let any_staff = [U, U, A, A, A, A];
     let admin_only = [U, U, F, F, F, A];
+    let supervisors = [U, U, F, F, A, A];
     let table: Vec<(&str, Value, [Expect; 6])> = vec![
         ("DELETE /api/v1/staff/session", Value::Null, any_staff),
         (
@@ -1079,6 +1302,18 @@ async fn every_staff_route_by_role_and_branch(app: TestApp) {
             "POST /api/v1/staff/branches/{branch}/queue/call-next",
             json!({ "counter": "1" }),
             by_branch,
+        ),
+        ("GET /api/v1/staff/blocks", Value::Null, supervisors),
+        (
+            "POST /api/v1/staff/blocks",
+            json!({ "kind": "email", "value": "bot@example.com", "category": "automation",
+                    "note": "matrix", "until": (temujanji_api::clock::today() + TimeDelta::days(3)).to_string() }),
+            supervisors,
+        ),
+        (
+            "POST /api/v1/staff/blocks/{id}/lift",
+            json!({ "reason": "matrix" }),
+            supervisors,
         ),
         ("GET /api/v1/staff/users", Value::Null, admin_only),
         (
@@ -1131,12 +1366,29 @@ async fn every_staff_route_by_role_and_branch(app: TestApp) {
     app.create_staff("supervisor.a", "supervisor", Some(BRANCH));
     app.create_staff("admin", "admin", None);
     let applicant = app.token_for(&crate::helpers::email(1));
+    let admin_token = app.staff_session("admin").await["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let block: Value = app
+        .post(
+            "/api/v1/staff/blocks",
+            Some(&admin_token),
+            &json!({ "kind": "phone", "value": "012-345 6789", "category": "abuse",
+                     "note": "matrix", "until": temujanji_api::clock::today().to_string() }),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let block_id = block["id"].as_i64().expect("block id").to_string();
     for (key, body, expected) in &table {
         let (method, template) = key.split_once(' ').expect("method and path");
         let path = template
             .replace("{branch}", BRANCH)
             .replace("{reference}", &reference)
-            .replace("{username}", "officer.b");
+            .replace("{username}", "officer.b")
+            .replace("{id}", &block_id);
         let body = (!body.is_null())
             .then(|| {
                 serde_json::from_str::<Value>(&body.to_string().replace("{reference}", &reference))

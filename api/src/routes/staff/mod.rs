@@ -2,6 +2,7 @@
 //! login and refresh takes a staff access token (`staff_token`); what the caller may do is
 //! decided by `crate::authz` inside the engine.
 
+pub mod blocks;
 pub mod counter;
 pub mod session;
 pub mod users;
