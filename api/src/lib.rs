@@ -17,6 +17,7 @@ pub mod mail;
 pub mod outbox;
 pub mod problem;
 pub mod qr_payload;
+pub mod reports;
 pub mod routes;
 pub mod schedule;
 pub mod seed;

@@ -303,3 +303,57 @@ pub struct Block {
     pub lifted_by: Option<String>,
     pub lift_reason: Option<String>,
 }
+
+/// Appointment outcomes in a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Outcomes {
+    /// Appointments for the period's days, whatever became of them.
+    pub booked: i64,
+    pub served: i64,
+    pub no_show: i64,
+    pub cancelled: i64,
+    /// Checked in later than 30 minutes before the start (R4).
+    pub late: i64,
+}
+
+/// One day of a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReportDay {
+    pub date: NaiveDate,
+    /// Seats the open slots of the day offered.
+    pub capacity: i64,
+    /// Seats taken (every appointment but the cancelled ones).
+    pub seats_taken: i64,
+    /// Booking requests refused because the slot was full.
+    pub refused_full: i64,
+    #[serde(flatten)]
+    pub outcomes: Outcomes,
+}
+
+/// One hour of the day, over the whole period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReportHour {
+    /// 0–23, Malaysian time: slots starting in this hour.
+    pub hour: u32,
+    pub capacity: i64,
+    pub seats_taken: i64,
+}
+
+/// `GET /api/v1/staff/reports`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Report {
+    /// The branch, or none for all branches (administrators).
+    pub branch: Option<String>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub totals: Outcomes,
+    pub capacity: i64,
+    pub seats_taken: i64,
+    pub refused_full: i64,
+    pub days: Vec<ReportDay>,
+    pub hours: Vec<ReportHour>,
+}

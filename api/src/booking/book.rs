@@ -48,7 +48,7 @@ pub fn book(
     let slot = check_slot(conn, branch, service, request.date, request.start, now)?;
     blocks::check_not_blocked(conn, request, clock::to_malaysia(now).date())?;
 
-    transact(conn, |conn| {
+    let booked = transact(conn, |conn| {
         if let Some(idem) = idempotency
             && let Claim::Replay(stored) = idempotency::claim(conn, idem, now)?
         {
@@ -79,7 +79,11 @@ pub fn book(
         // Last, so that the hot slot row stays locked for as short a time as possible.
         claim_seat(conn, slot_id)?;
         Ok(stored)
-    })
+    });
+    if let Err(BookingError::SlotFull) = booked {
+        super::demand::count_refusal(conn, &slot.branch.code, service, request.date);
+    }
+    booked
 }
 
 fn new_reference() -> Reference {

@@ -18,6 +18,7 @@ pub mod blocks;
 mod book;
 mod change;
 mod counter;
+mod demand;
 mod error;
 pub mod queue;
 pub mod reminders;

@@ -233,6 +233,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    refused_full (branch_code, service_code, date) {
+        branch_code -> Text,
+        service_code -> Text,
+        date -> Date,
+        refusals -> Integer,
+    }
+}
+
 diesel::joinable!(staff_sessions -> staff_users (staff_id));
 diesel::joinable!(staff_refresh_tokens -> staff_sessions (session_id));
 

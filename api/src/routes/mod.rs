@@ -110,6 +110,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(staff::blocks::list)
             .service(staff::blocks::create)
             .service(staff::blocks::lift)
+            .service(staff::reports::audit_log)
+            .service(staff::reports::report)
             .service(staff::users::list)
             .service(staff::users::create)
             .service(staff::users::update)

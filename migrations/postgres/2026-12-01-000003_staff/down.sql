@@ -1,3 +1,4 @@
+DROP TABLE refused_full;
 DROP INDEX audit_events_branch_at;
 DROP INDEX audit_events_subject;
 ALTER TABLE audit_events DROP COLUMN branch_code;

@@ -68,3 +68,13 @@ ALTER TABLE blocks ADD COLUMN lift_reason TEXT;
 ALTER TABLE audit_events ADD COLUMN branch_code TEXT;
 CREATE INDEX audit_events_subject ON audit_events (subject);
 CREATE INDEX audit_events_branch_at ON audit_events (branch_code, at);
+
+-- Unmet demand: booking requests refused because the slot was full, per branch, service and
+-- day, for the reports.
+CREATE TABLE refused_full (
+    branch_code  TEXT NOT NULL REFERENCES branches (code),
+    service_code TEXT NOT NULL REFERENCES services (code),
+    date         DATE NOT NULL,
+    refusals     INTEGER NOT NULL CHECK (refusals > 0),
+    PRIMARY KEY (branch_code, service_code, date)
+);

@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 use crate::helpers::{JWT_SECRET, STAFF_PASSWORD, TestApp, both_backends, malaysian_now_plus};
 
 both_backends!(
+    the_audit_log_is_searchable_and_scoped,
+    report_figures_equal_counts_from_the_tables,
     blocks_are_made_listed_and_lifted_by_supervisors,
     three_strikes_block_the_identity,
     the_queue_calls_in_arrival_order_and_the_hall_sees_no_names,
@@ -61,6 +63,260 @@ fn status_of(app: &TestApp, reference: &str) -> String {
         .select(dsl::status)
         .first::<String>(&mut app.db.connect())
         .expect("status")
+}
+
+async fn the_audit_log_is_searchable_and_scoped(app: TestApp) {
+    let officer = app.staff_token("siti", "officer", Some(BRANCH)).await;
+    let supervisor = app
+        .staff_token("penyelia", "supervisor", Some(BRANCH))
+        .await;
+    let elsewhere = app
+        .staff_token("lain", "supervisor", Some(OTHER_BRANCH))
+        .await;
+    let admin = app.staff_token("ketua", "admin", None).await;
+    let (reference, _) = booked_today(&app, 1, malaysian_now_plus(0)).await;
+    let checked = app
+        .post(
+            "/api/v1/staff/check-ins",
+            Some(&officer),
+            &json!({ "reference": reference }),
+        )
+        .await;
+    assert_eq!(checked.status(), 200);
+    let search = |query: String, token: String| {
+        let app = &app;
+        async move {
+            let response = app
+                .get_auth(&format!("/api/v1/staff/audit{query}"), &token)
+                .await;
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let actions = |entries: &Value| -> Vec<String> {
+        entries
+            .as_array()
+            .expect("entries")
+            .iter()
+            .filter_map(|e| e["action"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let (status, entries) = search(format!("?reference={reference}"), supervisor.clone()).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        actions(&entries),
+        ["appointment.checked_in", "appointment.booked"]
+    );
+    assert_eq!(entries[0]["actor"], "staff:siti");
+    assert_eq!(entries[0]["before"]["status"], "booked");
+    assert_eq!(entries[0]["after"]["status"], "checked_in");
+    let (_, by_staff) = search("?staff=siti".into(), supervisor.clone()).await;
+    assert_eq!(
+        actions(&by_staff),
+        ["appointment.checked_in", "staff.login"]
+    );
+    let today = temujanji_api::clock::today();
+    let (_, dated) = search(
+        format!("?from={today}&to={today}&staff=siti"),
+        admin.clone(),
+    )
+    .await;
+    assert_eq!(actions(&dated).len(), 2);
+    let (_, yesterday) = search(
+        format!("?to={}&staff=siti", today - TimeDelta::days(1)),
+        admin.clone(),
+    )
+    .await;
+    assert_eq!(actions(&yesterday).len(), 0);
+    // Pages.
+    let (_, first) = search("?limit=1".into(), admin.clone()).await;
+    let last_id = first[0]["id"].as_i64().expect("id");
+    let (_, next) = search(format!("?limit=1&before={last_id}"), admin.clone()).await;
+    assert!(next[0]["id"].as_i64().expect("id") < last_id);
+    // Scope: another branch's supervisor sees none of it and may not ask for it.
+    let (_, theirs) = search(format!("?reference={reference}"), elsewhere.clone()).await;
+    assert_eq!(actions(&theirs).len(), 0);
+    assert_eq!(search(format!("?branch={BRANCH}"), elsewhere).await.0, 403);
+    assert_eq!(search(String::new(), officer).await.0, 403);
+}
+
+async fn report_figures_equal_counts_from_the_tables(app: TestApp) {
+    let officer = app.staff_token("siti", "officer", Some(BRANCH)).await;
+    let supervisor = app
+        .staff_token("penyelia", "supervisor", Some(BRANCH))
+        .await;
+    let admin = app.staff_token("ketua", "admin", None).await;
+    // One seat per slot: the last booking below meets a full slot.
+    app.set_seats(BRANCH, SERVICE, 1);
+    // Today: served (late), no-show, cancelled at the counter, still booked.
+    let mut today_refs = Vec::new();
+    for n in 1..=4 {
+        today_refs.push(booked_today(&app, n, malaysian_now_plus(0)).await.0);
+    }
+    let act = |path: String, body: Value| {
+        let app = &app;
+        let officer = officer.clone();
+        async move { app.post(&path, Some(&officer), &body).await.status() }
+    };
+    for r in &today_refs[..2] {
+        assert_eq!(
+            act("/api/v1/staff/check-ins".into(), json!({ "reference": r })).await,
+            200
+        );
+    }
+    let r = &today_refs;
+    assert_eq!(
+        act(
+            format!("/api/v1/staff/appointments/{}/serve", r[0]),
+            json!({ "amount_sen": 20000, "approval_code": "ABC123" })
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        act(
+            format!("/api/v1/staff/appointments/{}/cancel", r[1]),
+            json!({ "reason": "late" })
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        act(
+            format!("/api/v1/staff/appointments/{}/no-show", r[2]),
+            json!({})
+        )
+        .await,
+        200
+    );
+    // A future slot with one seat: one booking, one refusal (unmet demand).
+    let slot = app.first_free_slot(BRANCH, SERVICE).await;
+    app.book_applicant(BRANCH, SERVICE, 10, &slot).await;
+    let refused = app
+        .post(
+            "/api/v1/appointments",
+            Some(&app.token_for(&crate::helpers::email(11))),
+            &crate::helpers::booking(BRANCH, SERVICE, slot.0, &slot.1, 11),
+        )
+        .await;
+    assert_eq!(refused.status(), 409);
+
+    let today = temujanji_api::clock::today();
+    let query = format!(
+        "/api/v1/staff/reports?branch={BRANCH}&from={today}&to={}",
+        slot.0
+    );
+    let response = app.get_auth(&query, &supervisor).await;
+    assert_eq!(response.status(), 200);
+    let report: Value = response.json().await.expect("json");
+    // Counted independently, from the tables.
+    use temujanji_api::db::schema::appointments::dsl;
+    let rows: Vec<(String, Option<bool>)> = dsl::appointments
+        .filter(dsl::branch_code.eq(BRANCH))
+        .filter(dsl::date.between(today, slot.0))
+        .select((dsl::status, dsl::late))
+        .load(&mut app.db.connect())
+        .expect("rows");
+    let count = |status: &str| rows.iter().filter(|(s, _)| s == status).count() as i64;
+    let totals = &report["totals"];
+    assert_eq!(totals["booked"], rows.len() as i64);
+    assert_eq!(totals["served"], count("completed"));
+    assert_eq!(totals["no_show"], count("no_show"));
+    assert_eq!(totals["cancelled"], count("cancelled"));
+    assert_eq!(
+        totals["late"],
+        rows.iter().filter(|(_, l)| *l == Some(true)).count() as i64
+    );
+    assert_eq!(
+        report["seats_taken"],
+        rows.len() as i64 - count("cancelled")
+    );
+    assert_eq!(report["refused_full"], 1);
+    // The capacity of the slot's day equals what availability publishes for it, summed over
+    // the branch's services.
+    let services: Value = app
+        .get("/api/v1/branches")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let offered: Vec<String> = services
+        .as_array()
+        .expect("branches")
+        .iter()
+        .find(|b| b["code"] == BRANCH)
+        .and_then(|b| b["services"].as_array())
+        .expect("services")
+        .iter()
+        .filter_map(|s| s["service"].as_str().map(str::to_owned))
+        .collect();
+    assert!(!offered.is_empty());
+    let mut capacity = 0;
+    for service in &offered {
+        let day: Value = app.availability(BRANCH, service, slot.0, slot.0).await;
+        capacity += day["days"][0]["slots"]
+            .as_array()
+            .expect("slots")
+            .iter()
+            .map(|s| s["capacity"].as_i64().expect("capacity"))
+            .sum::<i64>();
+    }
+    let slot_day = report["days"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .find(|d| d["date"] == slot.0.to_string())
+        .cloned()
+        .expect("the slot's day");
+    assert_eq!(slot_day["capacity"], capacity);
+    assert_eq!(slot_day["refused_full"], 1);
+    // CSV: one line per day and the totals.
+    let csv = app
+        .client
+        .get(app.url(&query))
+        .bearer_auth(&supervisor)
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        csv.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("text/csv; charset=utf-8")
+    );
+    let text = csv.text().await.expect("csv");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.len(),
+        report["days"].as_array().map_or(0, Vec::len) + 2
+    );
+    assert!(lines[0].starts_with("date,capacity,seats_taken"));
+    assert!(lines.last().is_some_and(|l| l.starts_with(&format!(
+        "total,{},{}",
+        report["capacity"], report["seats_taken"]
+    ))));
+    // Scope.
+    assert_eq!(app.get_auth(&query, &officer).await.status(), 403);
+    assert_eq!(
+        app.get_auth("/api/v1/staff/reports", &supervisor)
+            .await
+            .status(),
+        403,
+        "all branches: administrators only"
+    );
+    let all: Value = app
+        .get_auth("/api/v1/staff/reports", &admin)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(all["branch"].is_null());
+    let too_long = format!("/api/v1/staff/reports?branch={BRANCH}&from=2020-01-01&to=2026-01-01");
+    assert_eq!(app.get_auth(&too_long, &supervisor).await.status(), 422);
 }
 
 async fn blocks_are_made_listed_and_lifted_by_supervisors(app: TestApp) {
@@ -1315,6 +1571,8 @@ async fn every_staff_route_by_role_and_branch(app: TestApp) {
             json!({ "reason": "matrix" }),
             supervisors,
         ),
+        ("GET /api/v1/staff/audit", Value::Null, supervisors),
+        ("GET /api/v1/staff/reports", Value::Null, supervisors),
         ("GET /api/v1/staff/users", Value::Null, admin_only),
         (
             "POST /api/v1/staff/users",
@@ -1388,7 +1646,9 @@ async fn every_staff_route_by_role_and_branch(app: TestApp) {
             .replace("{branch}", BRANCH)
             .replace("{reference}", &reference)
             .replace("{username}", "officer.b")
-            .replace("{id}", &block_id);
+            .replace("{id}", &block_id)
+            // Reports of the branch (without it: all branches, administrators only).
+            + if template.ends_with("/reports") { "?branch=SGR-SHA" } else { "" };
         let body = (!body.is_null())
             .then(|| {
                 serde_json::from_str::<Value>(&body.to_string().replace("{reference}", &reference))

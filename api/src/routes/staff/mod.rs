@@ -4,5 +4,6 @@
 
 pub mod blocks;
 pub mod counter;
+pub mod reports;
 pub mod session;
 pub mod users;
