@@ -50,10 +50,12 @@ pub enum AuditAction {
     BlockCreated,
     #[serde(rename = "block.lifted")]
     BlockLifted,
+    #[serde(rename = "branch.configured")]
+    BranchConfigured,
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 13] = [
+    const ALL: [AuditAction; 14] = [
         AuditAction::AppointmentBooked,
         AuditAction::AppointmentRescheduled,
         AuditAction::AppointmentCancelled,
@@ -67,6 +69,7 @@ impl AuditAction {
         AuditAction::StaffLogout,
         AuditAction::BlockCreated,
         AuditAction::BlockLifted,
+        AuditAction::BranchConfigured,
     ];
 
     pub fn code(self) -> &'static str {
@@ -84,6 +87,7 @@ impl AuditAction {
             AuditAction::StaffLogout => "staff.logout",
             AuditAction::BlockCreated => "block.created",
             AuditAction::BlockLifted => "block.lifted",
+            AuditAction::BranchConfigured => "branch.configured",
         }
     }
 

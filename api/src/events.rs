@@ -24,6 +24,8 @@ pub enum EventKind {
     Booked,
     Rescheduled,
     Cancelled,
+    /// Cancelled by the office (a branch change), with an apology; never a strike.
+    Withdrawn,
     CheckedIn,
     Called,
     Served,
@@ -35,7 +37,7 @@ impl EventKind {
         match self {
             EventKind::Booked => AuditAction::AppointmentBooked,
             EventKind::Rescheduled => AuditAction::AppointmentRescheduled,
-            EventKind::Cancelled => AuditAction::AppointmentCancelled,
+            EventKind::Cancelled | EventKind::Withdrawn => AuditAction::AppointmentCancelled,
             EventKind::CheckedIn => AuditAction::AppointmentCheckedIn,
             EventKind::Called => AuditAction::AppointmentCalled,
             EventKind::Served => AuditAction::AppointmentServed,
@@ -49,6 +51,7 @@ impl EventKind {
             EventKind::Booked => Some(Notice::Confirmation),
             EventKind::Rescheduled => Some(Notice::Change),
             EventKind::Cancelled => Some(Notice::Cancellation),
+            EventKind::Withdrawn => Some(Notice::Withdrawn),
             EventKind::CheckedIn | EventKind::Called | EventKind::Served | EventKind::NoShow => {
                 None
             }
@@ -59,7 +62,10 @@ impl EventKind {
     fn ends_reminder(self) -> bool {
         matches!(
             self,
-            EventKind::Rescheduled | EventKind::Cancelled | EventKind::NoShow
+            EventKind::Rescheduled
+                | EventKind::Cancelled
+                | EventKind::Withdrawn
+                | EventKind::NoShow
         )
     }
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod authz;
 pub mod availability;
 pub mod booking;
+pub mod branch_config;
 pub mod catalog;
 pub mod cli;
 pub mod clock;

@@ -84,6 +84,8 @@ pub enum ApiError {
     NotStarted,
     #[error("already lifted")]
     AlreadyLifted,
+    #[error("{0} stranded appointments not confirmed")]
+    StrandedUnconfirmed(i64),
     #[error("internal error: {0}")]
     Internal(String),
     /// A database error; some (deadlocks) are retried before they reach the client.
@@ -164,6 +166,7 @@ impl ApiError {
             ApiError::InvalidQr => ProblemType::InvalidQr,
             ApiError::WrongBranch(_) => ProblemType::WrongBranch,
             ApiError::WrongDay(_) => ProblemType::WrongDay,
+            ApiError::StrandedUnconfirmed(_) => ProblemType::StrandedUnconfirmed,
             ApiError::Internal(_) | ApiError::Database(_) => ProblemType::InternalError,
         }
     }
@@ -193,6 +196,7 @@ impl ApiError {
             | ApiError::InvalidStatus(_)
             | ApiError::NotStarted
             | ApiError::AlreadyLifted
+            | ApiError::StrandedUnconfirmed(_)
             | ApiError::AppointmentStarted
             | ApiError::ConcurrentChange
             | ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
@@ -305,6 +309,20 @@ impl ApiError {
                     "Temujanji ini belum bermula; ia hanya boleh ditanda tidak hadir selepas waktunya bermula.",
                     "This appointment has not started; it can be marked a no-show only once its time has begun.",
                 )),
+            ),
+            ApiError::StrandedUnconfirmed(count) => (
+                pick(
+                    "Sahkan temujanji yang terjejas",
+                    "Confirm the affected appointments",
+                ),
+                Some(match lang {
+                    Lang::Ms => format!(
+                        "Perubahan ini membatalkan {count} temujanji yang telah ditempah. Semak senarai dan sahkan jumlah itu untuk meneruskan; pemohon akan menerima e-mel permohonan maaf."
+                    ),
+                    Lang::En => format!(
+                        "This change cancels {count} booked appointments. Review the list and confirm that number to go ahead; the applicants will receive an apology e-mail."
+                    ),
+                }),
             ),
             ApiError::AlreadyLifted => (
                 pick("Sudah ditarik balik", "Already lifted"),

@@ -36,6 +36,7 @@ pub enum ProblemType {
     InvalidQr,
     WrongBranch,
     WrongDay,
+    StrandedUnconfirmed,
     InternalError,
     /// A type this build does not know yet (a newer server); treated as a generic failure.
     #[serde(other)]
@@ -73,6 +74,7 @@ impl ProblemType {
             InvalidQr => "invalid_qr",
             WrongBranch => "wrong_branch",
             WrongDay => "wrong_day",
+            StrandedUnconfirmed => "stranded_unconfirmed",
             InternalError => "internal_error",
             Unknown => "unknown",
         }

@@ -357,3 +357,94 @@ pub struct Report {
     pub days: Vec<ReportDay>,
     pub hours: Vec<ReportHour>,
 }
+
+/// One open counter period; breaks are the gaps between periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Period {
+    pub opens: ClockTime,
+    pub closes: ClockTime,
+}
+
+/// The open periods of one weekday; a weekday missing from a week is closed (the weekend).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DayHours {
+    /// ISO weekday: 1 = Monday … 7 = Sunday.
+    pub weekday: u8,
+    pub periods: Vec<Period>,
+}
+
+/// Hours that replace the usual week between two dates (e.g. Ramadan).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct HoursProfile {
+    pub name: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub week: Vec<DayHours>,
+}
+
+/// A day the branch is closed (a holiday of its own or an emergency).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Closure {
+    pub date: NaiveDate,
+    /// The reason, in Bahasa Melayu and in English, as applicants read it.
+    pub name_ms: String,
+    pub name_en: String,
+}
+
+/// A service the branch offers, with its seats per slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ServiceSeats {
+    pub service: String,
+    pub seats: i32,
+}
+
+/// Everything a supervisor configures about a branch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BranchConfig {
+    /// Length of a slot in minutes (5–240).
+    pub slot_minutes: i32,
+    /// Days between today and the first bookable day (0–30).
+    pub min_lead_days: i32,
+    /// The usual week.
+    pub week: Vec<DayHours>,
+    pub services: Vec<ServiceSeats>,
+    pub profiles: Vec<HoursProfile>,
+    pub closures: Vec<Closure>,
+}
+
+/// Body of `PUT /api/v1/staff/branches/{branch}/config`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ConfigChange {
+    pub config: BranchConfig,
+    /// The number of booked appointments the change strands, as the preview counted them;
+    /// required when there are any. They are cancelled with an apology e-mail.
+    #[serde(default)]
+    pub confirm_stranded: Option<i64>,
+}
+
+/// An appointment a change would leave without its slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Stranded {
+    pub reference: String,
+    pub date: NaiveDate,
+    pub start: ClockTime,
+    pub service: String,
+    pub applicant_name: String,
+}
+
+/// What a configuration change does (`dry_run`) or did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ConfigOutcome {
+    pub applied: bool,
+    pub stranded: Vec<Stranded>,
+    pub config: BranchConfig,
+}

@@ -352,11 +352,13 @@ pub(crate) fn apply_strike_rule(
     row: &AppointmentRow,
     now: NaiveDateTime,
 ) -> Result<(), BookingError> {
+    // The office's own cancellations are never the applicant's fault.
     let late = |r: &AppointmentRow| {
-        r.cancelled_at.is_some_and(|at| {
-            clock::to_malaysia(at)
-                > r.date.and_time(r.start_time) - TimeDelta::hours(rule.late_cancel_hours)
-        })
+        r.cancelled_by.as_deref() != Some("office")
+            && r.cancelled_at.is_some_and(|at| {
+                clock::to_malaysia(at)
+                    > r.date.and_time(r.start_time) - TimeDelta::hours(rule.late_cancel_hours)
+            })
     };
     let is_strike = |r: &AppointmentRow| match r.status {
         AppointmentStatus::NoShow => true,

@@ -65,6 +65,12 @@ pub fn cancel(
                 appointments::status.eq(AppointmentStatus::Cancelled),
                 appointments::cancelled_at.eq(now),
                 appointments::cancel_reason.eq(reason),
+                appointments::cancelled_by.eq(match principal {
+                    Principal::Applicant(_) => "applicant",
+                    Principal::Partner(_) => "partner",
+                    Principal::Staff(_) => "staff",
+                    Principal::System => "office",
+                }),
                 appointments::updated_at.eq(now),
             ))
             .returning(appointments::all_columns)
@@ -164,4 +170,46 @@ pub fn reschedule(
         events::publish(conn, ctx.fanout, &event)?;
         Ok(appointment)
     })
+}
+
+/// Cancels a booked appointment the office can no longer hold (its branch's hours, services
+/// or seats changed): the seat is freed and the applicant receives an apology with a link to
+/// book again. Recorded as cancelled by the office, so it never counts against the applicant.
+/// Runs inside the caller's transaction.
+pub fn cancel_for_office(
+    conn: &mut DbConnection,
+    before: &AppointmentRow,
+    reason: &str,
+    principal: &Principal,
+    ctx: Context<'_>,
+) -> Result<(), BookingError> {
+    let now = ctx.now;
+    let changed = diesel::update(appointments::table)
+        .filter(appointments::id.eq(before.id))
+        .filter(appointments::status.eq(AppointmentStatus::Booked))
+        .set((
+            appointments::status.eq(AppointmentStatus::Cancelled),
+            appointments::cancelled_at.eq(now),
+            appointments::cancel_reason.eq(reason),
+            appointments::cancelled_by.eq("office"),
+            appointments::updated_at.eq(now),
+        ))
+        .returning(appointments::all_columns)
+        .get_result::<AppointmentRow>(conn)
+        .optional()?;
+    let Some(after) = changed else {
+        return Err(BookingError::ConcurrentChange);
+    };
+    release_seat(conn, after.slot_id)?;
+    let appointment = view(conn, after.clone(), ctx.qr)?;
+    let event = Event {
+        kind: EventKind::Withdrawn,
+        actor: principal,
+        before: Some(before),
+        after: &after,
+        at: now,
+        view: Some(&appointment),
+    };
+    events::publish(conn, ctx.fanout, &event)?;
+    Ok(())
 }

@@ -31,7 +31,7 @@ use chrono::NaiveDateTime;
 
 pub use blocks::identity_key;
 pub use book::book;
-pub use change::{cancel, get, reschedule};
+pub use change::{cancel, cancel_for_office, get, reschedule};
 pub use counter::{CheckIn, Payment, PaymentIssue, check_in, day, mark_no_show, serve, staff_get};
 pub use error::BookingError;
 pub use row::AppointmentRow;

@@ -45,6 +45,8 @@ pub struct AppointmentRow {
     pub paid_sen: Option<i32>,
     pub approval_code: Option<String>,
     pub cancel_reason: Option<String>,
+    /// `applicant`, `partner`, `staff` or `office`.
+    pub cancelled_by: Option<String>,
 }
 
 impl AppointmentRow {

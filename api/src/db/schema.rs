@@ -137,6 +137,7 @@ diesel::table! {
         paid_sen -> Nullable<Integer>,
         approval_code -> Nullable<Text>,
         cancel_reason -> Nullable<Text>,
+        cancelled_by -> Nullable<Text>,
     }
 }
 

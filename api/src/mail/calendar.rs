@@ -22,7 +22,7 @@ pub struct Event {
 /// The calendar event of `appointment` for an e-mail reporting `notice`.
 pub fn event(appointment: &Appointment, notice: Notice, link: &str) -> Event {
     let a = appointment;
-    let cancel = notice == Notice::Cancellation;
+    let cancel = notice.cancels();
     let method = if cancel { "CANCEL" } else { "PUBLISH" };
     let utc = |time: chrono::NaiveTime| stamp(clock::from_malaysia(a.date.and_time(time)));
     let location = branch_lines(&a.branch, false);

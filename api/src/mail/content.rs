@@ -27,6 +27,7 @@ struct Words {
     confirmed: &'static str,
     changed: &'static str,
     cancelled: &'static str,
+    withdrawn: &'static str,
     reminder: &'static str,
     reference: &'static str,
     branch: &'static str,
@@ -52,6 +53,10 @@ const MS: Words = Words {
     changed: "Temujanji anda telah dipinda. Butiran baharu di bawah; slip yang dikemas kini \
               dilampirkan.",
     cancelled: "Temujanji anda telah dibatalkan dan slotnya dibuka kepada pemohon lain.",
+    withdrawn: "Kami memohon maaf: pejabat telah mengubah waktu operasi atau kapasitinya dan \
+                temujanji anda di bawah tidak lagi dapat diadakan, jadi ia telah dibatalkan. \
+                Sila buat temujanji baharu pada masa yang sesuai dengan anda; ini tidak dikira \
+                sebagai pembatalan oleh anda.",
     reminder: "Peringatan: temujanji anda adalah esok. Slip temujanji dilampirkan.",
     reference: "No. rujukan",
     branch: "Cawangan",
@@ -79,6 +84,10 @@ const EN: Words = Words {
     changed: "Your appointment has been changed. The new details are below; the updated slip \
               is attached.",
     cancelled: "Your appointment has been cancelled and its slot is open to other applicants.",
+    withdrawn: "We apologise: the office has changed its hours or capacity and can no longer \
+                hold your appointment below, so it has been cancelled. Please book a new \
+                appointment at a time that suits you; this does not count as a cancellation \
+                by you.",
     reminder: "Reminder: your appointment is tomorrow. The appointment slip is attached.",
     reference: "Reference",
     branch: "Branch",
@@ -121,6 +130,9 @@ pub(super) fn appointment(notice: Notice, a: &Appointment, links: &Links) -> Bod
         Notice::Confirmation => "Temujanji disahkan / Appointment confirmed",
         Notice::Change => "Temujanji dipinda / Appointment changed",
         Notice::Cancellation => "Temujanji dibatalkan / Appointment cancelled",
+        Notice::Withdrawn => {
+            "Maaf, temujanji dibatalkan oleh pejabat / Sorry, appointment cancelled by the office"
+        }
         Notice::Reminder => "Peringatan: temujanji esok / Reminder: appointment tomorrow",
     };
     let subject = format!(
@@ -153,6 +165,7 @@ fn blocks(w: &Words, notice: Notice, a: &Appointment, links: &Links) -> Vec<Bloc
         Notice::Confirmation => w.confirmed,
         Notice::Change => w.changed,
         Notice::Cancellation => w.cancelled,
+        Notice::Withdrawn => w.withdrawn,
         Notice::Reminder => w.reminder,
     };
     let weekday = w.weekdays[a.date.weekday().num_days_from_monday() as usize];
@@ -166,7 +179,7 @@ fn blocks(w: &Words, notice: Notice, a: &Appointment, links: &Links) -> Vec<Bloc
         ),
         (w.time, vec![format!("{}-{}", a.start, a.end)]),
     ];
-    if notice == Notice::Cancellation {
+    if notice.cancels() {
         fields.push((w.branch, branch));
         return vec![
             Block::Strong(intro.to_owned()),

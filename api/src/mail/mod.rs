@@ -37,16 +37,25 @@ pub enum Notice {
     Confirmation,
     Change,
     Cancellation,
+    /// A cancellation by the office (its hours or seats changed), with an apology and a link
+    /// to book again.
+    Withdrawn,
     Reminder,
 }
 
 impl Notice {
+    /// Whether the e-mail reports that the appointment no longer stands.
+    pub fn cancels(self) -> bool {
+        matches!(self, Notice::Cancellation | Notice::Withdrawn)
+    }
+
     /// The outbox `kind`.
     pub fn code(self) -> &'static str {
         match self {
             Notice::Confirmation => "confirmation",
             Notice::Change => "change",
-            Notice::Cancellation => "cancellation",
+            // The office's cancellation is a cancellation e-mail too.
+            Notice::Cancellation | Notice::Withdrawn => "cancellation",
             Notice::Reminder => "reminder",
         }
     }
@@ -152,7 +161,7 @@ impl Letters {
         let body = content::appointment(notice, appointment, &links);
         let mut parts =
             MultiPart::mixed().multipart(MultiPart::alternative_plain_html(body.text, body.html));
-        if notice != Notice::Cancellation {
+        if !notice.cancels() {
             let pdf = crate::slip::render(appointment)?;
             parts = parts.singlepart(
                 Attachment::new(format!("slip-temujanji-{reference}.pdf"))

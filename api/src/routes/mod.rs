@@ -107,6 +107,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(staff::counter::queue)
             .service(staff::counter::call_next)
             .service(display::hall)
+            .service(staff::config::get_config)
+            .service(staff::config::put_config)
             .service(staff::blocks::list)
             .service(staff::blocks::create)
             .service(staff::blocks::lift)

@@ -54,6 +54,9 @@ ALTER TABLE appointments ADD COLUMN served_at TIMESTAMP;
 ALTER TABLE appointments ADD COLUMN paid_sen INTEGER CHECK (paid_sen IS NULL OR paid_sen >= 0);
 ALTER TABLE appointments ADD COLUMN approval_code TEXT;
 ALTER TABLE appointments ADD COLUMN cancel_reason TEXT;
+-- Who cancelled: 'applicant', 'partner', 'staff' (at the counter) or 'office' (a branch change);
+-- an office cancellation is never held against the applicant (R5).
+ALTER TABLE appointments ADD COLUMN cancelled_by TEXT;
 CREATE INDEX appointments_branch_date ON appointments (branch_code, date);
 
 -- What a blocked applicant is told (the category), beside the staff's internal note (reason);

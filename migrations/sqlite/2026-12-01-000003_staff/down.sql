@@ -8,6 +8,7 @@ ALTER TABLE blocks DROP COLUMN lifted_at;
 ALTER TABLE blocks DROP COLUMN created_by;
 ALTER TABLE blocks DROP COLUMN category;
 DROP INDEX appointments_branch_date;
+ALTER TABLE appointments DROP COLUMN cancelled_by;
 ALTER TABLE appointments DROP COLUMN cancel_reason;
 ALTER TABLE appointments DROP COLUMN approval_code;
 ALTER TABLE appointments DROP COLUMN paid_sen;

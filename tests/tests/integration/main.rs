@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod availability;
 mod booking;
+mod branch_config;
 mod browser;
 mod catalog;
 mod concurrency;

@@ -1559,6 +1559,16 @@ async fn every_staff_route_by_role_and_branch(app: TestApp) {
             json!({ "counter": "1" }),
             by_branch,
         ),
+        (
+            "GET /api/v1/staff/branches/{branch}/config",
+            Value::Null,
+            supervisors,
+        ),
+        (
+            "PUT /api/v1/staff/branches/{branch}/config",
+            json!({ "config": "{config}" }),
+            supervisors,
+        ),
         ("GET /api/v1/staff/blocks", Value::Null, supervisors),
         (
             "POST /api/v1/staff/blocks",
@@ -1640,6 +1650,15 @@ async fn every_staff_route_by_role_and_branch(app: TestApp) {
         .await
         .expect("json");
     let block_id = block["id"].as_i64().expect("block id").to_string();
+    let branch_config: Value = app
+        .get_auth(
+            &format!("/api/v1/staff/branches/{BRANCH}/config"),
+            &admin_token,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
     for (key, body, expected) in &table {
         let (method, template) = key.split_once(' ').expect("method and path");
         let path = template
@@ -1648,10 +1667,22 @@ async fn every_staff_route_by_role_and_branch(app: TestApp) {
             .replace("{username}", "officer.b")
             .replace("{id}", &block_id)
             // Reports of the branch (without it: all branches, administrators only).
-            + if template.ends_with("/reports") { "?branch=SGR-SHA" } else { "" };
+            + if template.ends_with("/reports") {
+                "?branch=SGR-SHA"
+            } else if method == "PUT" {
+                // A preview: the matrix is about who may, not about changing the branch.
+                "?dry_run=true"
+            } else {
+                ""
+            };
         let body = (!body.is_null())
             .then(|| {
-                serde_json::from_str::<Value>(&body.to_string().replace("{reference}", &reference))
+                serde_json::from_str::<Value>(
+                    &body
+                        .to_string()
+                        .replace("{reference}", &reference)
+                        .replace("\"{config}\"", &branch_config.to_string()),
+                )
             })
             .transpose()
             .expect("body");

@@ -3,6 +3,7 @@
 //! decided by `crate::authz` inside the engine.
 
 pub mod blocks;
+pub mod config;
 pub mod counter;
 pub mod reports;
 pub mod session;
