@@ -448,3 +448,14 @@ pub struct ConfigOutcome {
     pub stranded: Vec<Stranded>,
     pub config: BranchConfig,
 }
+
+/// `GET /api/v1/staff/me`: who the token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StaffMe {
+    pub username: String,
+    /// `officer`, `supervisor` or `admin`.
+    pub role: String,
+    /// The branch of an officer or supervisor; none for an administrator.
+    pub branch: Option<String>,
+}

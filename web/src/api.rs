@@ -188,7 +188,6 @@ pub async fn reschedule(
 
 /// Fetches the PDF slip with the token and hands it to the browser as a download.
 pub async fn download_slip(lang: Lang, token: &str, reference: &str) -> Answer<()> {
-    use wasm_bindgen::JsCast;
     let url = format!("/api/v1/appointments/{reference}/slip.pdf");
     let response = with_lang(bearer(Request::get(&url), token), lang)
         .send()
@@ -198,10 +197,20 @@ pub async fn download_slip(lang: Lang, token: &str, reference: &str) -> Answer<(
         return decode::<()>(response).await;
     }
     let bytes = response.binary().await.map_err(|_| Failure::Network)?;
-    let array = js_sys::Uint8Array::from(bytes.as_slice());
+    save_download(
+        &bytes,
+        "application/pdf",
+        &format!("temujanji-{reference}.pdf"),
+    )
+}
+
+/// Hands `bytes` to the browser as a download named `name`.
+pub fn save_download(bytes: &[u8], mime: &str, name: &str) -> Answer<()> {
+    use wasm_bindgen::JsCast;
+    let array = js_sys::Uint8Array::from(bytes);
     let parts = js_sys::Array::of1(&array);
     let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/pdf");
+    options.set_type(mime);
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
         .map_err(|_| Failure::Network)?;
     let object_url =
@@ -215,7 +224,7 @@ pub async fn download_slip(lang: Lang, token: &str, reference: &str) -> Answer<(
         .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
         .ok_or(Failure::Network)?;
     anchor.set_href(&object_url);
-    anchor.set_download(&format!("temujanji-{reference}.pdf"));
+    anchor.set_download(name);
     anchor.click();
     // Released a little later: revoking at once can cut the download short.
     leptos::prelude::set_timeout(

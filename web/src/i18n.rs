@@ -19,15 +19,18 @@ pub fn tr(text: Text) -> impl Fn() -> &'static str + Copy + Send + Sync + 'stati
     move || text.get(lang.get())
 }
 
+/// Declares an enum of fixed texts, each in Bahasa Melayu and English. The applicant's texts
+/// are [`Text`]; the staff pages declare their own in their lazy chunk, so that none of their
+/// words ship in the applicant's first download.
 macro_rules! texts {
-    ($($name:ident => $ms:expr, $en:expr;)*) => {
-        /// Every fixed interface text.
+    ($enum:ident { $($name:ident => $ms:expr, $en:expr;)* }) => {
+        /// Fixed interface texts.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Text { $($name,)* }
+        pub enum $enum { $($name,)* }
 
-        impl Text {
+        impl $enum {
             pub fn get(self, lang: Lang) -> &'static str {
-                let (ms, en) = match self { $(Text::$name => ($ms, $en),)* };
+                let (ms, en) = match self { $($enum::$name => ($ms, $en),)* };
                 match lang {
                     Lang::Ms => ms,
                     Lang::En => en,
@@ -37,7 +40,9 @@ macro_rules! texts {
     };
 }
 
-texts! {
+pub(crate) use texts;
+
+texts! { Text {
     SkipToContent => "Langkau ke kandungan utama", "Skip to main content";
     Department => "Jabatan Imigresen Malaysia", "Immigration Department of Malaysia";
     ServiceName => "Temujanji Dalam Talian", "Online Appointments";
@@ -213,7 +218,7 @@ texts! {
     TooManyAttempts => "Terlalu banyak kod yang salah. Minta kod baharu.",
         "Too many wrong codes. Ask for a new code.";
     NetworkError => "Tiada sambungan ke pelayan. Sila cuba lagi.", "Could not reach the server. Please try again.";
-}
+} }
 
 /// A list of bilingual texts (a service's documents), in the current language.
 #[component]

@@ -10,6 +10,7 @@ mod i18n;
 mod pages;
 mod qr;
 mod session;
+mod staff;
 mod verify;
 
 use leptos::prelude::*;
@@ -102,6 +103,10 @@ fn App() -> impl IntoView {
                         path=path!("/appointment/:reference")
                         view={Lazy::<SlipRoute>::new()}
                     />
+                    <Route path=path!("/staff") view={Lazy::<StaffRoute>::new()} />
+                    <Route path=path!("/staff/config") view={Lazy::<StaffConfigRoute>::new()} />
+                    <Route path=path!("/staff/reports") view={Lazy::<StaffReportsRoute>::new()} />
+                    <Route path=path!("/display/:branch") view={Lazy::<DisplayRoute>::new()} />
                 </Routes>
             </main>
             <footer class="footer">
@@ -155,6 +160,62 @@ impl LazyRoute for SlipRoute {
 
     fn view(_this: Self) -> AnyView {
         pages::slip::SlipPage().into_any()
+    }
+}
+
+/// `/staff`: sign-in and the day at the counter, loaded on demand.
+struct StaffRoute;
+
+#[lazy_route]
+impl LazyRoute for StaffRoute {
+    fn data() -> Self {
+        StaffRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        staff::StaffPage().into_any()
+    }
+}
+
+/// `/staff/config`: branch settings, loaded on demand.
+struct StaffConfigRoute;
+
+#[lazy_route]
+impl LazyRoute for StaffConfigRoute {
+    fn data() -> Self {
+        StaffConfigRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        staff::StaffConfigPage().into_any()
+    }
+}
+
+/// `/staff/reports`: reports, loaded on demand.
+struct StaffReportsRoute;
+
+#[lazy_route]
+impl LazyRoute for StaffReportsRoute {
+    fn data() -> Self {
+        StaffReportsRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        staff::StaffReportsPage().into_any()
+    }
+}
+
+/// `/display/:branch`: the waiting hall's screen, loaded on demand.
+struct DisplayRoute;
+
+#[lazy_route]
+impl LazyRoute for DisplayRoute {
+    fn data() -> Self {
+        DisplayRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        staff::display::DisplayPage().into_any()
     }
 }
 

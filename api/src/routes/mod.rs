@@ -98,6 +98,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(staff::session::login)
             .service(staff::session::refresh)
             .service(staff::session::logout)
+            .service(staff::session::me)
             .service(staff::counter::day)
             .service(staff::counter::check_in)
             .service(staff::counter::get_appointment)

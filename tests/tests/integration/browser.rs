@@ -73,6 +73,8 @@ impl Drop for Driver {
 /// One browser session with its own profile and download folder.
 struct Browser {
     driver: WebDriver,
+    /// The emulated viewport: a phone, or a counter PC.
+    size: (u32, u32),
     base: String,
     prefix: String,
     downloads: ScratchDir,
@@ -83,6 +85,11 @@ struct Browser {
 impl Browser {
     /// A phone-sized browser on `app`; screenshots are named `<prefix>-<page>.png`.
     async fn open(app: &TestApp, prefix: &str) -> Browser {
+        Browser::open_sized(app, prefix, PHONE).await
+    }
+
+    /// A browser with a `size` viewport (mobile emulation below 800 px wide).
+    async fn open_sized(app: &TestApp, prefix: &str, size: (u32, u32)) -> Browser {
         let chromedriver = Driver::start();
         let profile = ScratchDir::new("temujanji-chromium");
         let downloads = ScratchDir::new("temujanji-downloads");
@@ -129,9 +136,10 @@ impl Browser {
             }
         }
         let driver = driver.expect("chromedriver starts a Chromium session");
-        emulate_phone(&driver, PHONE.1).await;
+        emulate(&driver, size, size.1).await;
         Browser {
             driver,
+            size,
             base: app.address.clone(),
             prefix: prefix.to_owned(),
             downloads,
@@ -158,12 +166,19 @@ impl Browser {
             .await
             .ok()
             .and_then(|r| r.json().as_i64())
-            .unwrap_or(i64::from(PHONE.1));
-        let height = u32::try_from(height.clamp(i64::from(PHONE.1), 8000)).unwrap_or(PHONE.1);
-        emulate_phone(&self.driver, height).await;
+            .unwrap_or(i64::from(self.size.1));
+        let height =
+            u32::try_from(height.clamp(i64::from(self.size.1), 8000)).unwrap_or(self.size.1);
+        emulate(&self.driver, self.size, height).await;
         let path = screenshots_dir().join(format!("{}-{page}.png", self.prefix));
         self.driver.screenshot(&path).await.expect("screenshot");
-        emulate_phone(&self.driver, PHONE.1).await;
+        emulate(&self.driver, self.size, self.size.1).await;
+    }
+
+    /// Switches the viewport, e.g. to look at a staff page on a phone.
+    async fn resize(&mut self, size: (u32, u32)) {
+        self.size = size;
+        emulate(&self.driver, size, size.1).await;
     }
 
     /// Waits until `css` matches a displayed element.
@@ -229,6 +244,17 @@ impl Browser {
         let element = self.wait(css).await;
         element.clear().await.expect("clear");
         element.send_keys(value).await.expect("type");
+    }
+
+    /// Empties a field as a user does (select all, delete), so that the page hears it.
+    async fn erase(&self, css: &str) {
+        let element = self.wait(css).await;
+        element.click().await.expect("focus");
+        element
+            .send_keys(Key::Control + "a")
+            .await
+            .expect("select all");
+        element.send_keys(Key::Backspace).await.expect("delete");
     }
 
     async fn select(&self, css: &str, value: &str) {
@@ -348,21 +374,22 @@ impl AsyncFocusCheck for FocusName<'_> {
     }
 }
 
-/// A 360 CSS-pixel-wide mobile viewport (a desktop window cannot be made that narrow).
-async fn emulate_phone(driver: &WebDriver, height: u32) {
+/// A viewport `size.0` CSS pixels wide (a desktop window cannot be made phone-narrow), as a
+/// mobile device below 800 px.
+async fn emulate(driver: &WebDriver, size: (u32, u32), height: u32) {
     driver
         .cdp()
         .send_raw(
             "Emulation.setDeviceMetricsOverride",
             serde_json::json!({
-                "width": PHONE.0,
+                "width": size.0,
                 "height": height,
                 "deviceScaleFactor": 1,
-                "mobile": true,
+                "mobile": size.0 < 800,
             }),
         )
         .await
-        .expect("phone emulation");
+        .expect("viewport emulation");
 }
 
 fn lang_query(lang: Lang) -> &'static str {
@@ -852,4 +879,199 @@ async fn a_refused_sign_in_is_forgotten_and_explained_in_the_chosen_language() {
     browser.wait_text(".alert", "Your session has ended").await;
     browser.shot("slip").await;
     browser.quit().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Staff pages: a counter PC (1280 px) and a phone-width look at each.
+
+/// A counter PC's screen.
+const COUNTER_PC: (u32, u32) = (1280, 900);
+const STAFF_BRANCH: &str = "SGR-SHA";
+const STAFF_SERVICE: &str = "passport_renewal";
+
+fn says(lang: Lang, ms: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Ms => ms,
+        Lang::En => en,
+    }
+}
+
+fn staff_query(path: &str, lang: Lang) -> String {
+    format!("{path}?lang={}", lang.code())
+}
+
+async fn sign_in(browser: &Browser, username: &str, password: &str) {
+    browser.fill("#login-username", username).await;
+    browser.fill("#login-password", password).await;
+    browser.click("#login-submit").await;
+}
+
+/// Books applicant `n` and moves the appointment to today at `start` (Malaysian time).
+async fn booked_today(app: &TestApp, n: u32, start: chrono::NaiveTime) -> String {
+    let slot = app.first_free_slot(STAFF_BRANCH, STAFF_SERVICE).await;
+    let (reference, _) = app
+        .book_applicant(STAFF_BRANCH, STAFF_SERVICE, n, &slot)
+        .await;
+    app.move_to_today(&reference, start, 30);
+    reference
+}
+
+fn staff_status(app: &TestApp, reference: &str) -> (String, Option<i32>) {
+    use diesel::prelude::*;
+    use temujanji_api::db::schema::appointments::dsl;
+    dsl::appointments
+        .filter(dsl::reference.eq(reference))
+        .select((dsl::status, dsl::paid_sen))
+        .first(&mut app.db.connect())
+        .expect("appointment")
+}
+
+/// Sign-in, the board, a late arrival checked in by typed reference, served with its card
+/// payment, the queue called to a counter, and the hall display; in `lang`.
+async fn a_counter_officer_runs_the_day(lang: Lang) {
+    let app = spawn_app().await;
+    app.create_staff("siti", "officer", Some(STAFF_BRANCH));
+    let late = booked_today(&app, 1, crate::helpers::malaysian_now_plus(0)).await;
+    let waiting = booked_today(&app, 2, crate::helpers::malaysian_now_plus(0)).await;
+    let prefix = format!("staff-{}", lang.code());
+    let mut browser = Browser::open_sized(&app, &prefix, COUNTER_PC).await;
+    browser.go(&staff_query("/staff", lang)).await;
+    browser.wait("#login-username").await;
+    browser.shot("login").await;
+    // Nothing typed: both fields say so; a wrong password is refused in words.
+    browser.click("#login-submit").await;
+    browser.wait("#login-username-error").await;
+    assert_eq!(
+        browser.attr("#login-username", "aria-invalid").await,
+        "true"
+    );
+    sign_in(&browser, "siti", "not the password").await;
+    browser
+        .wait_text("#login-error", says(lang, "salah", "Wrong username"))
+        .await;
+    browser.shot("login-refused").await;
+    sign_in(&browser, "siti", crate::helpers::STAFF_PASSWORD).await;
+    browser.wait("#checkin-input").await;
+    browser.wait("#day-table").await;
+    browser.shot("board").await;
+
+    // The officer types the reference and presses Enter.
+    browser.fill("#checkin-input", &late.to_lowercase()).await;
+    browser.keys(Key::Enter).await;
+    browser
+        .wait_text("#late-flag", says(lang, "Tiba lewat", "Late arrival"))
+        .await;
+    let id = browser.text("#current-id").await;
+    assert_eq!(
+        id,
+        crate::helpers::mykad(1).replace('-', ""),
+        "R8: the full number"
+    );
+    assert_eq!(browser.focused_id().await, "current-heading");
+    browser.shot("checked-in-late").await;
+    browser.fill("#serve-approval", "a1b2c3").await;
+    browser.click("#serve-submit").await;
+    browser
+        .wait_text(
+            ".notice",
+            says(lang, "Pemohon seterusnya", "Next applicant"),
+        )
+        .await;
+    let (status, paid) = staff_status(&app, &late);
+    assert_eq!(status, "completed");
+    assert_eq!(paid, Some(20_000));
+    browser.shot("served").await;
+
+    // The next one checks in; the counter calls them.
+    browser.fill("#checkin-input", &waiting).await;
+    browser.click("#checkin-submit").await;
+    browser.wait("#late-flag").await;
+    browser.fill("#counter-number", "3").await;
+    browser.click("#call-next").await;
+    browser.wait_text("#queue-called", &waiting).await;
+    browser.shot("queue").await;
+
+    // The same board at phone width.
+    browser.resize(PHONE).await;
+    browser.shot("board-phone").await;
+    browser.resize(COUNTER_PC).await;
+
+    // The waiting hall's screen: references and counters, no names.
+    browser.go(&format!("/display/{STAFF_BRANCH}")).await;
+    let latest = browser.wait_text("#hall-latest", &waiting).await;
+    assert!(latest.contains('3'), "{latest}");
+    let hall = browser.text(".hall").await;
+    assert!(!hall.contains("Siti"), "no names in the hall: {hall}");
+    browser.shot("hall").await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_counter_officer_runs_the_day_in_malay() {
+    a_counter_officer_runs_the_day(Lang::Ms).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_counter_officer_runs_the_day_in_english() {
+    a_counter_officer_runs_the_day(Lang::En).await;
+}
+
+/// A supervisor closes a weekday that has a booking: the preview lists it, saving cancels it
+/// (by the office); then the report with its charts; in `lang`.
+async fn a_supervisor_changes_hours_and_reads_the_report(lang: Lang) {
+    use chrono::Datelike;
+    let app = spawn_app().await;
+    app.create_staff("penyelia", "supervisor", Some(STAFF_BRANCH));
+    let slot = app.first_free_slot(STAFF_BRANCH, STAFF_SERVICE).await;
+    let (stranded, _) = app
+        .book_applicant(STAFF_BRANCH, STAFF_SERVICE, 1, &slot)
+        .await;
+    let prefix = format!("supervisor-{}", lang.code());
+    let browser = Browser::open_sized(&app, &prefix, COUNTER_PC).await;
+    browser.go(&staff_query("/staff/config", lang)).await;
+    sign_in(&browser, "penyelia", crate::helpers::STAFF_PASSWORD).await;
+    let day = slot.0.weekday().number_from_monday();
+    let hours = format!("#hours-{day}");
+    browser.wait(&hours).await;
+    browser.shot("config").await;
+    // A typo in the hours is caught before anything is sent.
+    browser.fill(&hours, "8 to 5").await;
+    browser.click("#config-preview-button").await;
+    browser.wait("#config-invalid").await;
+    browser.erase(&hours).await;
+    browser.click("#config-preview-button").await;
+    browser.wait_text("#stranded-list", &stranded).await;
+    assert_eq!(browser.focused_id().await, "config-preview");
+    browser.shot("config-preview").await;
+    assert_eq!(
+        staff_status(&app, &stranded).0,
+        "booked",
+        "a preview changes nothing"
+    );
+    browser.click("#config-apply").await;
+    browser
+        .wait_text("#config-saved", says(lang, "disimpan", "saved"))
+        .await;
+    assert_eq!(staff_status(&app, &stranded).0, "cancelled");
+    browser.shot("config-saved").await;
+
+    browser.go(&staff_query("/staff/reports", lang)).await;
+    browser.wait("#chart-per-day rect.bar-capacity").await;
+    let figures = browser.text("#report-figures").await;
+    assert!(
+        figures.contains(says(lang, "Dibatalkan", "Cancelled")),
+        "{figures}"
+    );
+    browser.shot("report").await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_changes_hours_and_reads_the_report_in_malay() {
+    a_supervisor_changes_hours_and_reads_the_report(Lang::Ms).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_changes_hours_and_reads_the_report_in_english() {
+    a_supervisor_changes_hours_and_reads_the_report(Lang::En).await;
 }

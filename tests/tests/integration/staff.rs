@@ -1519,6 +1519,7 @@ async fn every_staff_route_by_role_and_branch(app: TestApp) {
     let supervisors = [U, U, F, F, A, A];
     let table: Vec<(&str, Value, [Expect; 6])> = vec![
         ("DELETE /api/v1/staff/session", Value::Null, any_staff),
+        ("GET /api/v1/staff/me", Value::Null, any_staff),
         (
             "GET /api/v1/staff/branches/{branch}/day",
             Value::Null,

@@ -1,8 +1,8 @@
 //! Staff login, refresh and logout.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, delete, post, web};
-use temujanji_shared::staff::{LoginForm, RefreshForm, StaffSession};
+use actix_web::{HttpResponse, delete, get, post, web};
+use temujanji_shared::staff::{LoginForm, RefreshForm, StaffMe, StaffSession};
 use temujanji_shared::wire::Problem;
 
 use crate::auth::staff::StaffAuth;
@@ -90,4 +90,25 @@ pub async fn logout(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Who the access token belongs to: username, role and branch.
+#[utoipa::path(
+    tag = "staff",
+    security(("staff_token" = [])),
+    responses(
+        (status = 200, body = StaffMe),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/staff/me")]
+pub async fn me(staff: StaffAuth) -> HttpResponse {
+    let member = staff.0;
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(StaffMe {
+            username: member.username,
+            role: member.role.code().to_owned(),
+            branch: member.branch,
+        })
 }
