@@ -25,10 +25,51 @@ use crate::db::schema::outbox;
 use crate::db::{DbConnection, write_transaction};
 use crate::mail::Outgoing;
 
-pub const PENDING: &str = "pending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
-pub const DISCARDED: &str = "discarded";
+/// Where a message stands.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum OutboxStatus {
+    /// Waiting to be sent, or to be sent again.
+    Pending,
+    Sent,
+    /// Given up: too many attempts, or refused for good.
+    Failed,
+    /// Withdrawn before it was sent (a reminder for a moved or cancelled appointment).
+    Discarded,
+}
+
+impl OutboxStatus {
+    const ALL: [OutboxStatus; 4] = [
+        OutboxStatus::Pending,
+        OutboxStatus::Sent,
+        OutboxStatus::Failed,
+        OutboxStatus::Discarded,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Failed => "failed",
+            OutboxStatus::Discarded => "discarded",
+        }
+    }
+
+    pub fn parse(input: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == input)
+    }
+}
+
+temujanji_shared::sql_text_enum!(OutboxStatus);
+
 /// The kind of a one-time code e-mail.
 pub const CODE_KIND: &str = "code";
 /// Sent, failed and discarded messages are deleted this long after their last change.
@@ -101,7 +142,7 @@ pub fn enqueue(conn: &mut DbConnection, message: &Outgoing, now: NaiveDateTime) 
                 .unwrap_or_default()),
             outbox::envelope_to.eq(to),
             outbox::message.eq(&message.message),
-            outbox::status.eq(PENDING),
+            outbox::status.eq(OutboxStatus::Pending),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(now),
             outbox::expires_at.eq(message.expires_at),
@@ -142,7 +183,7 @@ pub fn claim(
     diesel::alias!(outbox as due: DueOutbox);
     write_transaction(conn, |conn| {
         let due_ids = due
-            .filter(due.field(outbox::status).eq(PENDING))
+            .filter(due.field(outbox::status).eq(OutboxStatus::Pending))
             .filter(due.field(outbox::next_attempt_at).le(now))
             .filter(
                 due.field(outbox::claimed_until)
@@ -163,7 +204,7 @@ pub fn claim(
             .select(due.field(outbox::id));
         diesel::update(outbox::table)
             .filter(outbox::id.eq_any(due_ids))
-            .filter(outbox::status.eq(PENDING))
+            .filter(outbox::status.eq(OutboxStatus::Pending))
             .filter(outbox::next_attempt_at.le(now))
             .filter(unclaimed())
             .set((
@@ -196,9 +237,9 @@ pub fn mark_sent(
     diesel::update(outbox::table)
         .filter(outbox::id.eq(id))
         .filter(outbox::claimed_by.eq(token))
-        .filter(outbox::status.eq(PENDING))
+        .filter(outbox::status.eq(OutboxStatus::Pending))
         .set((
-            outbox::status.eq(SENT),
+            outbox::status.eq(OutboxStatus::Sent),
             outbox::sent_at.eq(now),
             outbox::claimed_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(None::<String>),
@@ -235,15 +276,15 @@ pub fn mark_failed(
         Failure::RetryAt(now + delta(wait + jitter))
     };
     let (status, next) = match failure {
-        Failure::RetryAt(at) => (PENDING, at),
-        Failure::GaveUp => (FAILED, now),
+        Failure::RetryAt(at) => (OutboxStatus::Pending, at),
+        Failure::GaveUp => (OutboxStatus::Failed, now),
     };
     // Only a message still pending: a reminder withdrawn while it was being sent must not
     // come back to be retried.
     diesel::update(outbox::table)
         .filter(outbox::id.eq(claimed.id))
         .filter(outbox::claimed_by.eq(token))
-        .filter(outbox::status.eq(PENDING))
+        .filter(outbox::status.eq(OutboxStatus::Pending))
         .set((
             outbox::status.eq(status),
             outbox::next_attempt_at.eq(next),
@@ -268,7 +309,7 @@ pub fn renew(
     diesel::update(outbox::table)
         .filter(outbox::id.eq(id))
         .filter(outbox::claimed_by.eq(token))
-        .filter(outbox::status.eq(PENDING))
+        .filter(outbox::status.eq(OutboxStatus::Pending))
         .filter(outbox::claimed_until.gt(now))
         .set(outbox::claimed_until.eq(now + delta(settings.lease)))
         .execute(conn)
@@ -286,7 +327,7 @@ pub fn release(
     diesel::update(outbox::table)
         .filter(outbox::id.eq_any(ids))
         .filter(outbox::claimed_by.eq(token))
-        .filter(outbox::status.eq(PENDING))
+        .filter(outbox::status.eq(OutboxStatus::Pending))
         .set((
             outbox::claimed_until.eq(None::<NaiveDateTime>),
             outbox::attempts.eq(outbox::attempts - 1),
@@ -306,9 +347,9 @@ pub fn discard_reminders(
     diesel::update(outbox::table)
         .filter(outbox::reference.eq(reference))
         .filter(outbox::kind.eq(crate::mail::Notice::Reminder.code()))
-        .filter(outbox::status.eq(PENDING))
+        .filter(outbox::status.eq(OutboxStatus::Pending))
         .set((
-            outbox::status.eq(DISCARDED),
+            outbox::status.eq(OutboxStatus::Discarded),
             outbox::dedupe_key.eq(None::<String>),
             outbox::updated_at.eq(now),
         ))
@@ -320,7 +361,7 @@ pub fn discard_reminders(
 pub fn housekeeping(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<()> {
     write_transaction(conn, |conn| {
         diesel::update(outbox::table)
-            .filter(outbox::status.eq(PENDING))
+            .filter(outbox::status.eq(OutboxStatus::Pending))
             .filter(outbox::expires_at.le(now))
             .filter(
                 outbox::claimed_until
@@ -328,7 +369,7 @@ pub fn housekeeping(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<
                     .or(outbox::claimed_until.le(now)),
             )
             .set((
-                outbox::status.eq(FAILED),
+                outbox::status.eq(OutboxStatus::Failed),
                 outbox::last_error.eq("expired before it could be sent"),
                 outbox::updated_at.eq(now),
             ))
@@ -336,12 +377,12 @@ pub fn housekeeping(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<
         // A finished code e-mail keeps no code: only its HMAC is stored (`auth::codes`).
         diesel::update(outbox::table)
             .filter(outbox::kind.eq(CODE_KIND))
-            .filter(outbox::status.ne(PENDING))
+            .filter(outbox::status.ne(OutboxStatus::Pending))
             .filter(outbox::message.ne(Vec::<u8>::new()))
             .set(outbox::message.eq(Vec::<u8>::new()))
             .execute(conn)?;
         diesel::delete(outbox::table)
-            .filter(outbox::status.ne(PENDING))
+            .filter(outbox::status.ne(OutboxStatus::Pending))
             .filter(outbox::updated_at.lt(now - TimeDelta::days(RETENTION_DAYS)))
             .execute(conn)
             .map(drop)

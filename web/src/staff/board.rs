@@ -335,7 +335,7 @@ fn Current(
                 <div class="summary-row"><dt>{st(StaffText::Nationality)}</dt><dd>{a.applicant.nationality.clone()}</dd></div>
                 <div class="summary-row"><dt>{st(StaffText::Phone)}</dt><dd>{a.applicant.phone.clone()}</dd></div>
                 <div class="summary-row"><dt>{st(StaffText::Service)}</dt><dd>{move || a.service.name.get(lang.get()).to_owned()}</dd></div>
-                <div class="summary-row"><dt>{st(StaffText::Time)}</dt><dd>{format!("{} {}–{}", a.date, a.start, a.end)}</dd></div>
+                <div class="summary-row"><dt>{st(StaffText::Time)}</dt><dd>{move || format!("{}, {}–{}", long_date(lang.get(), a.date), a.start, a.end)}</dd></div>
             </dl>
             {(status == AppointmentStatus::CheckedIn).then(|| view! {
                 <form class="serve-form" novalidate on:submit=on_serve.clone()>
@@ -424,6 +424,7 @@ fn DayList(board: LocalResource<Answer<DayBoard>>, open: Callback<String>) -> im
                 Some(Err(_)) => ().into_any(),
                 Some(Ok(b)) if b.slots.is_empty() => view! { <p>{st(StaffText::NoAppointments)}</p> }.into_any(),
                 Some(Ok(b)) => view! {
+                    <div class="table-scroll">
                     <table class="day-table" id="day-table">
                         <thead>
                             <tr>
@@ -463,6 +464,7 @@ fn DayList(board: LocalResource<Answer<DayBoard>>, open: Callback<String>) -> im
                                 .collect_view()}
                         </tbody>
                     </table>
+                    </div>
                 }
                     .into_any(),
             }}

@@ -247,6 +247,7 @@ fn ConfigForm(branch: String, draft: Draft) -> impl IntoView {
     ];
     let closures = draft.closures;
     let profiles = draft.base.profiles.len();
+    let catalog = crate::Catalog::use_context();
     view! {
         <form class="config-form" novalidate on:submit=on_preview>
             <div id="config-alert" tabindex="-1"><Alert failure /></div>
@@ -293,9 +294,16 @@ fn ConfigForm(branch: String, draft: Draft) -> impl IntoView {
                     .map(|(service, seats)| {
                         let seats = *seats;
                         let id = format!("seats-{service}");
+                        let code = service.clone();
+                        let name = move || {
+                            catalog
+                                .service(&code)
+                                .map(|s| s.name.get(lang.get()).to_owned())
+                                .unwrap_or_else(|| code.clone())
+                        };
                         view! {
                             <div class="field seats-field">
-                                <label for=id.clone()>{service.clone()}</label>
+                                <label for=id.clone()>{name}</label>
                                 <input id=id inputmode="numeric" size="4"
                                     prop:value=move || seats.get()
                                     on:input=move |ev| seats.set(event_target_value(&ev)) />

@@ -70,9 +70,9 @@ fn StaffShell(children: ChildrenFn) -> impl IntoView {
             let children = children.clone();
             view! {
                 <nav class="staff-nav" aria-label=st(StaffText::StaffArea)>
-                    <A href="/staff">{st(StaffText::NavBoard)}</A>
-                    {manager.then(|| view! { <A href="/staff/config">{st(StaffText::NavConfig)}</A> })}
-                    {manager.then(|| view! { <A href="/staff/reports">{st(StaffText::NavReports)}</A> })}
+                    <A href="/staff" exact=true>{st(StaffText::NavBoard)}</A>
+                    {manager.then(|| view! { <A href="/staff/config" exact=true>{st(StaffText::NavConfig)}</A> })}
+                    {manager.then(|| view! { <A href="/staff/reports" exact=true>{st(StaffText::NavReports)}</A> })}
                     <span class="staff-who">{format!("{} ({})", me.username, me.role)}</span>
                     <button
                         type="button"

@@ -121,13 +121,7 @@ fn ReportView(report: Report) -> impl IntoView {
     let days: Vec<(String, i64, i64)> = report
         .days
         .iter()
-        .map(|d| {
-            (
-                d.date.format("%d/%m").to_string(),
-                d.seats_taken,
-                d.capacity,
-            )
-        })
+        .map(|d| (d.date.format("%d").to_string(), d.seats_taken, d.capacity))
         .collect();
     let hours: Vec<(String, i64, i64)> = report
         .hours
