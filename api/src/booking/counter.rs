@@ -20,6 +20,25 @@ use crate::db::DbConnection;
 use crate::db::schema::{appointments, services};
 use crate::events::{self, Event, EventKind};
 
+/// Moves `$before` out of status `$from` with `$changes` (a diesel changeset), returning the
+/// new row; if it is no longer in `$from` (a concurrent change won), returns `InvalidStatus`
+/// with the status it has now. The condition on the status makes every transition happen once.
+macro_rules! transition {
+    ($conn:expr, $before:expr, $from:expr, $changes:expr $(,)?) => {{
+        let changed = diesel::update(appointments::table)
+            .filter(appointments::id.eq($before.id))
+            .filter(appointments::status.eq($from))
+            .set($changes)
+            .returning(appointments::all_columns)
+            .get_result::<AppointmentRow>($conn)
+            .optional()?;
+        match changed {
+            Some(after) => after,
+            None => return Err(BookingError::InvalidStatus(status_of($conn, $before.id)?)),
+        }
+    }};
+}
+
 /// How the officer names the appointment.
 pub enum CheckIn<'a> {
     /// The text of the slip's QR code: its signature is checked.
@@ -133,23 +152,18 @@ pub fn check_in(
             return Err(BookingError::WrongDay(before.date));
         }
         let late = is_late(before.date.and_time(before.start_time), local);
-        let changed = diesel::update(appointments::table)
-            .filter(appointments::id.eq(before.id))
-            .filter(appointments::status.eq(AppointmentStatus::Booked))
-            .set((
+        let after = transition!(
+            conn,
+            before,
+            AppointmentStatus::Booked,
+            (
                 appointments::status.eq(AppointmentStatus::CheckedIn),
                 appointments::checked_in_at.eq(now),
                 appointments::late.eq(late),
                 appointments::updated_at.eq(now),
-            ))
-            .returning(appointments::all_columns)
-            .get_result::<AppointmentRow>(conn)
-            .optional()?;
-        let Some(after) = changed else {
-            return Err(BookingError::InvalidStatus(status_of(conn, before.id)?));
-        };
-        publish(conn, EventKind::CheckedIn, principal, &before, &after, ctx)?;
-        staff_view(conn, after, ctx)
+            )
+        );
+        finish(conn, EventKind::CheckedIn, principal, &before, after, ctx)
     })
 }
 
@@ -164,24 +178,19 @@ pub fn serve(
     let now = ctx.now;
     transact(conn, |conn| {
         let before = authorized(conn, reference, principal, Action::Serve)?;
-        let changed = diesel::update(appointments::table)
-            .filter(appointments::id.eq(before.id))
-            .filter(appointments::status.eq(AppointmentStatus::CheckedIn))
-            .set((
+        let after = transition!(
+            conn,
+            before,
+            AppointmentStatus::CheckedIn,
+            (
                 appointments::status.eq(AppointmentStatus::Completed),
                 appointments::served_at.eq(now),
                 appointments::paid_sen.eq(payment.amount_sen),
                 appointments::approval_code.eq(&payment.approval_code),
                 appointments::updated_at.eq(now),
-            ))
-            .returning(appointments::all_columns)
-            .get_result::<AppointmentRow>(conn)
-            .optional()?;
-        let Some(after) = changed else {
-            return Err(BookingError::InvalidStatus(status_of(conn, before.id)?));
-        };
-        publish(conn, EventKind::Served, principal, &before, &after, ctx)?;
-        staff_view(conn, after, ctx)
+            )
+        );
+        finish(conn, EventKind::Served, principal, &before, after, ctx)
     })
 }
 
@@ -201,41 +210,38 @@ pub fn mark_no_show(
         {
             return Err(BookingError::NotStarted);
         }
-        let changed = diesel::update(appointments::table)
-            .filter(appointments::id.eq(before.id))
-            .filter(appointments::status.eq(AppointmentStatus::Booked))
-            .set((
+        let after = transition!(
+            conn,
+            before,
+            AppointmentStatus::Booked,
+            (
                 appointments::status.eq(AppointmentStatus::NoShow),
                 appointments::updated_at.eq(now),
-            ))
-            .returning(appointments::all_columns)
-            .get_result::<AppointmentRow>(conn)
-            .optional()?;
-        let Some(after) = changed else {
-            return Err(BookingError::InvalidStatus(status_of(conn, before.id)?));
-        };
-        publish(conn, EventKind::NoShow, principal, &before, &after, ctx)?;
-        staff_view(conn, after, ctx)
+            )
+        );
+        finish(conn, EventKind::NoShow, principal, &before, after, ctx)
     })
 }
 
-fn publish(
+/// Publishes the counter's change of `before` into `after` and answers with the staff view.
+fn finish(
     conn: &mut DbConnection,
     kind: EventKind,
     principal: &Principal,
     before: &AppointmentRow,
-    after: &AppointmentRow,
+    after: AppointmentRow,
     ctx: Context<'_>,
-) -> Result<(), BookingError> {
+) -> Result<StaffAppointment, BookingError> {
     let event = Event {
         kind,
         actor: principal,
         before: Some(before),
-        after,
+        after: &after,
         at: ctx.now,
         view: None,
     };
-    Ok(events::publish(conn, ctx.fanout, &event)?)
+    events::publish(conn, ctx.fanout, &event)?;
+    staff_view(conn, after, ctx)
 }
 
 /// The branch's day: its appointments by slot, and the counts.

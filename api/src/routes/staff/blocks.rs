@@ -1,6 +1,6 @@
 //! Blocks (R5), for supervisors and administrators: list, create, lift.
 
-use actix_web::http::header;
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -10,6 +10,7 @@ use temujanji_shared::staff::{Block, BlockForm, LiftForm};
 use temujanji_shared::wire::Problem;
 use utoipa::IntoParams;
 
+use super::{answer, private};
 use crate::auth::staff::StaffAuth;
 use crate::booking::blocks::{self, BlockTarget, NewBlock};
 use crate::clock;
@@ -51,9 +52,7 @@ pub async fn list(
         blocks::list(conn, &principal, active_on)
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(all))
+    Ok(private(&all))
 }
 
 /// Blocks an identity, e-mail or phone until a date (supervisors and administrators). The
@@ -115,9 +114,7 @@ pub async fn create(
         blocks::create(conn, &block, &principal, clock::now_utc())
     })
     .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(created))
+    Ok(answer(StatusCode::CREATED, &created))
 }
 
 /// Lifts a block at once, with a reason; it stays on record.
@@ -152,7 +149,5 @@ pub async fn lift(
         blocks::lift(conn, id, &reason, &principal, clock::now_utc())
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(lifted))
+    Ok(private(&lifted))
 }

@@ -1,6 +1,5 @@
 //! Branch configuration, for the branch's supervisor or an administrator.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, get, put, web};
 use serde::Deserialize;
 use temujanji_shared::codes::BranchCode;
@@ -8,6 +7,7 @@ use temujanji_shared::staff::{BranchConfig, ConfigChange, ConfigOutcome};
 use temujanji_shared::wire::Problem;
 use utoipa::IntoParams;
 
+use super::private;
 use crate::auth::staff::StaffAuth;
 use crate::branch_config::{self, ConfigError};
 use crate::clock;
@@ -54,9 +54,7 @@ pub async fn get_config(
         branch_config::get(conn, branch.as_str(), &principal)
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(config))
+    Ok(private(&config))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -112,7 +110,5 @@ pub async fn put_config(
     if outcome.applied && !outcome.stranded.is_empty() {
         state.outbox_wake.notify_one();
     }
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(outcome))
+    Ok(private(&outcome))
 }

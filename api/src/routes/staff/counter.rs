@@ -1,6 +1,5 @@
 //! The day at the counter: the board, check-in, serving, no-shows, cancelling.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use temujanji_shared::ValidationError;
@@ -13,6 +12,7 @@ use temujanji_shared::staff::{
 use temujanji_shared::wire::Problem;
 use utoipa::IntoParams;
 
+use super::private;
 use crate::auth::staff::StaffAuth;
 use crate::booking::queue::Counter;
 use crate::booking::{self, CheckIn, Payment, PaymentIssue};
@@ -22,13 +22,6 @@ use crate::routes::appointments::{context, reference};
 use crate::routes::catalog::query_date;
 use crate::routes::json::JsonBody;
 use crate::routes::{AppState, with_conn};
-
-/// Staff answers carry personal data: never stored by a cache.
-fn private(body: &impl serde::Serialize) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(body)
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -8,6 +8,7 @@ use temujanji_shared::staff::Report;
 use temujanji_shared::wire::Problem;
 use utoipa::IntoParams;
 
+use super::private;
 use crate::audit::{self, AuditEntry, Filter, SearchError};
 use crate::auth::staff::StaffAuth;
 use crate::clock;
@@ -77,9 +78,7 @@ pub async fn audit_log(
         audit::search(conn, &principal, filter)
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(entries))
+    Ok(private(&entries))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

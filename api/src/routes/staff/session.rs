@@ -1,10 +1,10 @@
 //! Staff login, refresh and logout.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
 use temujanji_shared::staff::{LoginForm, RefreshForm, StaffMe, StaffSession};
 use temujanji_shared::wire::Problem;
 
+use super::private;
 use crate::auth::staff::StaffAuth;
 use crate::clock;
 use crate::problem::ApiError;
@@ -12,14 +12,12 @@ use crate::routes::json::JsonBody;
 use crate::routes::{AppState, with_conn};
 use crate::staff::{Issued, Sessions};
 
-fn answer(issued: Issued) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(StaffSession {
-            access_token: issued.access_token,
-            refresh_token: issued.refresh_token,
-            expires_in: issued.expires_in,
-        })
+fn tokens(issued: Issued) -> HttpResponse {
+    private(&StaffSession {
+        access_token: issued.access_token,
+        refresh_token: issued.refresh_token,
+        expires_in: issued.expires_in,
+    })
 }
 
 /// Signs a staff member in. Five failures for a username lock it for 15 minutes.
@@ -44,7 +42,7 @@ pub async fn login(
             .login(conn, &username, &password, clock::now_utc())
     })
     .await?;
-    Ok(answer(issued))
+    Ok(tokens(issued))
 }
 
 /// Exchanges a refresh token for a new pair. Each refresh token works once; presenting a spent
@@ -67,7 +65,7 @@ pub async fn refresh(
         state.sessions.refresh(conn, &token, clock::now_utc())
     })
     .await?;
-    Ok(answer(issued))
+    Ok(tokens(issued))
 }
 
 /// Ends the session of the access token, at once.
@@ -104,11 +102,9 @@ pub async fn logout(
 #[get("/staff/me")]
 pub async fn me(staff: StaffAuth) -> HttpResponse {
     let member = staff.0;
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(StaffMe {
-            username: member.username,
-            role: member.role.code().to_owned(),
-            branch: member.branch,
-        })
+    private(&StaffMe {
+        username: member.username,
+        role: member.role.code().to_owned(),
+        branch: member.branch,
+    })
 }

@@ -1,12 +1,13 @@
 //! Staff accounts, for administrators; a staff member's own password.
 
-use actix_web::http::header;
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
 use serde::Deserialize;
 use temujanji_shared::ValidationError;
 use temujanji_shared::wire::Problem;
 use utoipa::ToSchema;
 
+use super::{answer, private};
 use crate::auth::staff::StaffAuth;
 use crate::authz::{self, Action, Role};
 use crate::clock;
@@ -103,9 +104,7 @@ pub struct PasswordChangeForm {
 pub async fn list(state: web::Data<AppState>, staff: StaffAuth) -> Result<HttpResponse, ApiError> {
     admin(&staff)?;
     let all = with_conn(&state, |conn, _| accounts::list(conn)).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(all))
+    Ok(private(&all))
 }
 
 /// Creates a staff account (administrators).
@@ -146,9 +145,7 @@ pub async fn create(
             .ok_or(AccountError::NotFound)
     })
     .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(created))
+    Ok(answer(StatusCode::CREATED, &created))
 }
 
 /// Re-roles, disables or re-enables an account (administrators). The account's sessions end
@@ -187,9 +184,7 @@ pub async fn update(
         accounts::update(conn, username.as_str(), &change, &by, clock::now_utc())
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(updated))
+    Ok(private(&updated))
 }
 
 /// Changes the caller's own password; every session of the account ends, this one included.
