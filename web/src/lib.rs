@@ -106,6 +106,8 @@ fn App() -> impl IntoView {
                     <Route path=path!("/staff") view={Lazy::<StaffRoute>::new()} />
                     <Route path=path!("/staff/config") view={Lazy::<StaffConfigRoute>::new()} />
                     <Route path=path!("/staff/reports") view={Lazy::<StaffReportsRoute>::new()} />
+                    <Route path=path!("/staff/blocks") view={Lazy::<StaffBlocksRoute>::new()} />
+                    <Route path=path!("/staff/audit") view={Lazy::<StaffAuditRoute>::new()} />
                     <Route path=path!("/display/:branch") view={Lazy::<DisplayRoute>::new()} />
                 </Routes>
             </main>
@@ -202,6 +204,34 @@ impl LazyRoute for StaffReportsRoute {
 
     fn view(_this: Self) -> AnyView {
         staff::StaffReportsPage().into_any()
+    }
+}
+
+/// `/staff/blocks`: blocks, loaded on demand.
+struct StaffBlocksRoute;
+
+#[lazy_route]
+impl LazyRoute for StaffBlocksRoute {
+    fn data() -> Self {
+        StaffBlocksRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        staff::StaffBlocksPage().into_any()
+    }
+}
+
+/// `/staff/audit`: the audit log, loaded on demand.
+struct StaffAuditRoute;
+
+#[lazy_route]
+impl LazyRoute for StaffAuditRoute {
+    fn data() -> Self {
+        StaffAuditRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        staff::StaffAuditPage().into_any()
     }
 }
 

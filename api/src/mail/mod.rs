@@ -27,6 +27,9 @@ pub enum ComposeError {
     Slip(#[from] crate::slip::SlipError),
 }
 
+/// The outbox `kind` of a one-time code e-mail.
+pub const CODE_KIND: &str = "code";
+
 pub const FROM: &str = "Temujanji Imigresen <no-reply@temujanji.imi.gov.my>";
 /// The domain of calendar UIDs (`<reference>@DOMAIN`).
 pub const DOMAIN: &str = "temujanji.imi.gov.my";
@@ -136,7 +139,7 @@ impl Letters {
             .multipart(MultiPart::alternative_plain_html(text, html))
             .map_err(|e| ComposeError::Message(format!("code e-mail: {e}")))?;
         Ok(Outgoing {
-            kind: crate::outbox::CODE_KIND,
+            kind: CODE_KIND,
             reference: None,
             envelope: message.envelope().clone(),
             message: message.formatted(),

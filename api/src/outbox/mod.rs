@@ -23,7 +23,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::outbox;
 use crate::db::{DbConnection, write_transaction};
-use crate::mail::Outgoing;
+use crate::mail::{CODE_KIND, Outgoing};
 
 /// Where a message stands.
 #[derive(
@@ -70,8 +70,6 @@ impl OutboxStatus {
 
 temujanji_shared::sql_text_enum!(OutboxStatus);
 
-/// The kind of a one-time code e-mail.
-pub const CODE_KIND: &str = "code";
 /// Sent, failed and discarded messages are deleted this long after their last change.
 pub const RETENTION_DAYS: i64 = 30;
 

@@ -1063,7 +1063,58 @@ async fn a_supervisor_changes_hours_and_reads_the_report(lang: Lang) {
         "{figures}"
     );
     browser.shot("report").await;
+
+    // A block by e-mail, then lifted; the lifted block stays on record.
+    browser.go(&staff_query("/staff/blocks", lang)).await;
+    browser.select("#block-kind", "email").await;
+    browser.fill("#block-value", "bot@example.com").await;
+    browser.select("#block-category", "automation").await;
+    browser
+        .fill("#block-note", "Forty bookings in a minute")
+        .await;
+    let until = (temujanji_api::clock::today() + chrono::TimeDelta::days(30)).to_string();
+    set_date(&browser, "#block-until", &until).await;
+    browser.click("#block-submit").await;
+    browser.wait("#block-saved").await;
+    browser.wait_text("#block-list", "bot@example.com").await;
+    browser.shot("blocks").await;
+    browser
+        .fill(".lift-reason", "A real person, verified by phone")
+        .await;
+    browser.click(".lift-button").await;
+    browser
+        .wait_text("main", says(lang, "Tiada sekatan", "No blocks"))
+        .await;
+    browser.click("#show-lifted").await;
+    browser
+        .wait_text("#block-list", "A real person, verified by phone")
+        .await;
+
+    // The audit log finds the cancelled appointment and who cancelled it.
+    browser.go(&staff_query("/staff/audit", lang)).await;
+    browser.fill("#audit-reference", &stranded).await;
+    browser.click("#audit-search").await;
+    let log = browser
+        .wait_text("#audit-table", "appointment.cancelled")
+        .await;
+    assert!(log.contains("staff:penyelia"), "{log}");
+    assert!(log.contains("appointment.booked"), "{log}");
+    browser.shot("audit").await;
     browser.quit().await;
+}
+
+/// Sets a date field as a date picker would (typing a date depends on the browser's locale).
+async fn set_date(browser: &Browser, css: &str, date: &str) {
+    let element = browser.wait(css).await;
+    browser
+        .driver
+        .execute(
+            "arguments[0].value = arguments[1]; \
+             arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![element.to_json().expect("element"), serde_json::json!(date)],
+        )
+        .await
+        .expect("set the date");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

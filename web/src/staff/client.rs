@@ -8,9 +8,9 @@ use serde::de::DeserializeOwned;
 use temujanji_shared::Lang;
 use temujanji_shared::problem::ProblemType;
 use temujanji_shared::staff::{
-    BranchConfig, CallNextForm, CheckInForm, ConfigChange, ConfigOutcome, DayBoard, HallDisplay,
-    LoginForm, Queue, RefreshForm, Report, ServeForm, StaffAppointment, StaffCancelForm, StaffMe,
-    StaffSession as Issued,
+    Block, BlockForm, BranchConfig, CallNextForm, CheckInForm, ConfigChange, ConfigOutcome,
+    DayBoard, HallDisplay, LiftForm, LoginForm, Queue, RefreshForm, Report, ServeForm,
+    StaffAppointment, StaffCancelForm, StaffMe, StaffSession as Issued,
 };
 use temujanji_shared::wire::Problem;
 
@@ -283,4 +283,48 @@ pub async fn hall(branch: &str) -> Answer<HallDisplay> {
         return Err(problem_of(response).await);
     }
     response.json().await.map_err(|_| Failure::Network)
+}
+
+pub async fn blocks(lang: Lang, active_only: bool) -> Answer<Vec<Block>> {
+    get(lang, &format!("/api/v1/staff/blocks?active={active_only}")).await
+}
+
+pub async fn create_block(lang: Lang, form: &BlockForm) -> Answer<Block> {
+    post(lang, "/api/v1/staff/blocks", form).await
+}
+
+pub async fn lift_block(lang: Lang, id: i64, reason: &str) -> Answer<Block> {
+    let form = LiftForm {
+        reason: reason.to_owned(),
+    };
+    post(lang, &format!("/api/v1/staff/blocks/{id}/lift"), &form).await
+}
+
+/// One audit entry as the page lists it (the before/after states stay in the API's answer).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct AuditLine {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub branch: Option<String>,
+}
+
+/// Audit entries matching the filters (empty ones are left out), older than `before`.
+pub async fn audit(
+    lang: Lang,
+    filters: &[(&str, String)],
+    before: Option<i64>,
+) -> Answer<Vec<AuditLine>> {
+    let mut query: Vec<String> = filters
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", js_sys::encode_uri_component(v.trim())))
+        .collect();
+    if let Some(id) = before {
+        query.push(format!("before={id}"));
+    }
+    query.push("limit=25".to_owned());
+    get(lang, &format!("/api/v1/staff/audit?{}", query.join("&"))).await
 }

@@ -3,6 +3,8 @@
 //! queue), branch settings, reports, and the waiting hall's display. Fit for a counter PC and
 //! a tablet, keyboard first, in Bahasa Melayu and English.
 
+mod audit;
+mod blocks;
 pub mod board;
 mod client;
 pub mod config;
@@ -73,6 +75,8 @@ fn StaffShell(children: ChildrenFn) -> impl IntoView {
                     <A href="/staff" exact=true>{st(StaffText::NavBoard)}</A>
                     {manager.then(|| view! { <A href="/staff/config" exact=true>{st(StaffText::NavConfig)}</A> })}
                     {manager.then(|| view! { <A href="/staff/reports" exact=true>{st(StaffText::NavReports)}</A> })}
+                    {manager.then(|| view! { <A href="/staff/blocks" exact=true>{st(StaffText::NavBlocks)}</A> })}
+                    {manager.then(|| view! { <A href="/staff/audit" exact=true>{st(StaffText::NavAudit)}</A> })}
                     <span class="staff-who">{format!("{} ({})", me.username, me.role)}</span>
                     <button
                         type="button"
@@ -147,6 +151,18 @@ pub fn StaffPage() -> impl IntoView {
 #[component]
 pub fn StaffConfigPage() -> impl IntoView {
     view! { <StaffShell>{|| view! { <config::ConfigPage /> }}</StaffShell> }
+}
+
+/// Blocks, behind sign-in.
+#[component]
+pub fn StaffBlocksPage() -> impl IntoView {
+    view! { <StaffShell>{|| view! { <blocks::BlocksPage /> }}</StaffShell> }
+}
+
+/// The audit log, behind sign-in.
+#[component]
+pub fn StaffAuditPage() -> impl IntoView {
+    view! { <StaffShell>{|| view! { <audit::AuditPage /> }}</StaffShell> }
 }
 
 /// Reports, behind sign-in.

@@ -132,6 +132,45 @@ texts! { StaffText {
     ChartLegend => "Bar gelap: tempat diisi; bar cerah: kapasiti.", "Dark bar: seats taken; light bar: capacity.";
     DisplayHeading => "Nombor dipanggil", "Now serving";
     DisplayWaiting => "Menunggu", "Waiting";
+    NavBlocks => "Sekatan", "Blocks";
+    NavAudit => "Log audit", "Audit log";
+    BlocksHeading => "Sekatan pemohon", "Applicant blocks";
+    BlocksIntro => "Sekat nombor MyKad, pasport, e-mel atau telefon sehingga suatu tarikh. Pemohon hanya diberitahu kategori dan tarikh tamat, bukan nota anda.",
+        "Block a MyKad or passport number, an e-mail or a phone until a date. The applicant is told only the category and the end date, never your note.";
+    BlockKindLabel => "Jenis", "Kind";
+    KindMykad => "MyKad", "MyKad";
+    KindPassport => "Pasport", "Passport";
+    KindEmail => "E-mel", "E-mail";
+    KindPhone => "Telefon", "Phone";
+    BlockValue => "Nombor, e-mel atau telefon", "Number, e-mail or phone";
+    PassportCountry => "Negara pengeluar pasport (kod ISO, cth. IDN)", "Passport's issuing country (ISO code, e.g. IDN)";
+    Category => "Kategori (dilihat pemohon)", "Category (the applicant sees it)";
+    CategoryNoShows => "Tidak hadir berulang kali", "Repeated no-shows";
+    CategoryHoarding => "Menempah berlebihan", "Hoarding appointments";
+    CategoryFraud => "Maklumat palsu", "False details";
+    CategoryAutomation => "Tempahan automatik (bot)", "Automated booking (bots)";
+    CategoryAbuse => "Penyalahgunaan lain", "Other misuse";
+    Note => "Nota dalaman (tidak dilihat pemohon)", "Internal note (never shown to the applicant)";
+    Until => "Hingga (termasuk)", "Until (inclusive)";
+    CreateBlock => "Sekat", "Block";
+    Blocked => "Sekatan disimpan.", "Block saved.";
+    ShowLifted => "Tunjukkan juga sekatan yang telah ditarik balik", "Also show lifted blocks";
+    NoBlocks => "Tiada sekatan.", "No blocks.";
+    LiftReason => "Sebab tarik balik", "Reason for lifting";
+    Lift => "Tarik balik", "Lift";
+    LiftedBy => "Ditarik balik oleh", "Lifted by";
+    CreatedBy => "Oleh", "By";
+    AuditHeading => "Log audit", "Audit log";
+    AuditIntro => "Setiap tindakan kakitangan dan setiap perubahan pemohon: siapa, apa, bila.",
+        "Every staff action and every applicant change: who, what, when.";
+    StaffUser => "Nama pengguna kakitangan", "Staff username";
+    Search => "Cari", "Search";
+    Older => "Lebih lama", "Older";
+    When => "Bila", "When";
+    Who => "Siapa", "Who";
+    What => "Apa", "What";
+    Subject => "Perkara", "Subject";
+    NoEntries => "Tiada catatan.", "No entries.";
     Loading => "Memuatkan…", "Loading…";
     Working => "Sedang diproses…", "Working…";
 } }
