@@ -73,7 +73,7 @@ async fn refresh(session: &StaffSession) -> Answer<StaffSession> {
 }
 
 /// Sends with the access token; `None` for a `204 No Content`.
-async fn call<T: DeserializeOwned>(
+async fn call(
     lang: Lang,
     method: Method,
     url: &str,
@@ -126,7 +126,7 @@ async fn json<T: DeserializeOwned>(response: Option<Response>) -> Answer<Option<
 }
 
 async fn get<T: DeserializeOwned>(lang: Lang, url: &str) -> Answer<T> {
-    json(call::<T>(lang, Method::GET, url, None, None).await?)
+    json(call(lang, Method::GET, url, None, None).await?)
         .await?
         .ok_or(Failure::Network)
 }
@@ -138,7 +138,7 @@ async fn send<B: Serialize, T: DeserializeOwned>(
     body: &B,
 ) -> Answer<Option<T>> {
     let body = serde_json::to_value(body).map_err(|_| Failure::Network)?;
-    json(call::<T>(lang, method, url, Some(body), None).await?).await
+    json(call(lang, method, url, Some(body), None).await?).await
 }
 
 async fn post<B: Serialize, T: DeserializeOwned>(lang: Lang, url: &str, body: &B) -> Answer<T> {
@@ -148,7 +148,7 @@ async fn post<B: Serialize, T: DeserializeOwned>(lang: Lang, url: &str, body: &B
 }
 
 pub async fn logout(lang: Lang) {
-    let _ = call::<()>(lang, Method::DELETE, "/api/v1/staff/session", None, None).await;
+    let _ = call(lang, Method::DELETE, "/api/v1/staff/session", None, None).await;
     StaffSession::end();
 }
 
@@ -262,7 +262,7 @@ pub async fn report(lang: Lang, branch: Option<&str>, from: &str, to: &str) -> A
 /// The report as CSV, handed to the browser as a download.
 pub async fn download_report(lang: Lang, branch: Option<&str>, from: &str, to: &str) -> Answer<()> {
     let url = report_url(branch, from, to);
-    let response = call::<()>(lang, Method::GET, &url, None, Some("text/csv"))
+    let response = call(lang, Method::GET, &url, None, Some("text/csv"))
         .await?
         .ok_or(Failure::Network)?;
     let bytes = response.binary().await.map_err(|_| Failure::Network)?;

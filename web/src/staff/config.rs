@@ -39,6 +39,9 @@ fn parse_periods(text: &str) -> Option<Vec<Period>> {
         .collect()
 }
 
+/// A closed day as the form holds it: date, reason in Malay, reason in English.
+type ClosureRow = (RwSignal<String>, RwSignal<String>, RwSignal<String>);
+
 /// The form's editable copy of a configuration.
 #[derive(Clone)]
 struct Draft {
@@ -47,7 +50,7 @@ struct Draft {
     /// Monday first.
     week: [RwSignal<String>; 7],
     seats: Vec<(String, RwSignal<String>)>,
-    closures: RwSignal<Vec<(RwSignal<String>, RwSignal<String>, RwSignal<String>)>>,
+    closures: RwSignal<Vec<ClosureRow>>,
     base: BranchConfig,
 }
 
