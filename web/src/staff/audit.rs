@@ -103,7 +103,7 @@ pub fn AuditPage() -> impl IntoView {
                         <tbody>
                             {all.into_iter().map(|l| view! {
                                 <tr>
-                                    <td>{l.at.replace('T', " ").trim_end_matches('Z').to_owned()} " UTC"</td>
+                                    <td>{l.at.get(..19).unwrap_or(&l.at).replace('T', " ")} " UTC"</td>
                                     <td>{l.actor}</td>
                                     <td><code>{l.action}</code></td>
                                     <td>{l.subject}</td>
