@@ -92,7 +92,7 @@ pub enum PublishError {
     #[error("a {0:?} event needs the appointment's view to write its e-mail")]
     MissingView(EventKind),
     #[error("the automatic block rule failed: {0}")]
-    Rule(String),
+    Rule(Box<crate::booking::BookingError>),
 }
 
 /// Where events go, besides the audit log.
@@ -133,7 +133,7 @@ pub fn publish(
     }
     if matches!(event.kind, EventKind::NoShow | EventKind::Cancelled) {
         crate::booking::blocks::apply_strike_rule(conn, fanout.strikes, event.after, event.at)
-            .map_err(|e| PublishError::Rule(e.to_string()))?;
+            .map_err(|e| PublishError::Rule(Box::new(e)))?;
     }
     Ok(())
 }

@@ -74,9 +74,14 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Answer<T> {
     if response.ok() {
         return response.json().await.map_err(|_| Failure::Network);
     }
+    Err(problem(response).await)
+}
+
+/// The failure a refused answer carries: its problem, or `Network` when it has none.
+pub async fn problem(response: Response) -> Failure {
     match response.json::<Problem>().await {
-        Ok(problem) => Err(Failure::Problem(problem)),
-        Err(_) => Err(Failure::Network),
+        Ok(problem) => Failure::Problem(problem),
+        Err(_) => Failure::Network,
     }
 }
 

@@ -146,71 +146,44 @@ pub struct NewBlock {
     pub until: NaiveDate,
 }
 
-type BlockRow = (
-    i64,
-    String,
-    String,
-    String,
-    NaiveDate,
-    NaiveDateTime,
-    BlockCategory,
-    String,
-    Option<NaiveDateTime>,
-    Option<String>,
-    Option<String>,
-);
-
-macro_rules! block_columns {
-    () => {
-        (
-            blocks::id,
-            blocks::kind,
-            blocks::value,
-            blocks::reason,
-            blocks::until,
-            blocks::created_at,
-            blocks::category,
-            blocks::created_by,
-            blocks::lifted_at,
-            blocks::lifted_by,
-            blocks::lift_reason,
-        )
-    };
+/// A `blocks` row, as stored.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = blocks)]
+struct BlockRow {
+    id: i64,
+    kind: String,
+    value: String,
+    /// The staff's internal note.
+    reason: String,
+    until: NaiveDate,
+    created_at: NaiveDateTime,
+    category: BlockCategory,
+    created_by: String,
+    lifted_at: Option<NaiveDateTime>,
+    lifted_by: Option<String>,
+    lift_reason: Option<String>,
 }
 
 fn to_wire(row: BlockRow) -> Block {
-    let (
-        id,
-        kind,
-        value,
-        note,
-        until,
-        created_at,
-        category,
-        created_by,
-        lifted_at,
-        lifted_by,
-        lift_reason,
-    ) = row;
     Block {
-        id,
-        kind,
-        value,
-        category,
-        note,
-        until,
-        created_at: created_at.and_utc(),
-        created_by,
-        lifted_at: lifted_at.map(|t| t.and_utc()),
-        lifted_by,
-        lift_reason,
+        id: row.id,
+        kind: row.kind,
+        value: row.value,
+        category: row.category,
+        note: row.reason,
+        until: row.until,
+        created_at: row.created_at.and_utc(),
+        created_by: row.created_by,
+        lifted_at: row.lifted_at.map(|t| t.and_utc()),
+        lifted_by: row.lifted_by,
+        lift_reason: row.lift_reason,
     }
 }
 
 fn load(conn: &mut DbConnection, id: i64) -> Result<Block, BookingError> {
     let row: BlockRow = blocks::table
         .find(id)
-        .select(block_columns!())
+        .select(BlockRow::as_select())
         .first(conn)
         .optional()?
         .ok_or(BookingError::NotFound)?;
@@ -250,7 +223,7 @@ pub fn list(
     authz::global(principal, Action::ManageBlocks)?;
     let mut query = blocks::table
         .order(blocks::id.desc())
-        .select(block_columns!())
+        .select(BlockRow::as_select())
         .into_boxed();
     if let Some(day) = active_on {
         query = query

@@ -57,40 +57,16 @@ pub fn cancel(
             ensure_not_started(&before, now)?;
             &[AppointmentStatus::Booked]
         };
-        // Conditional on the status, so two concurrent cancels free the seat once.
-        let changed = diesel::update(appointments::table)
-            .filter(appointments::id.eq(before.id))
-            .filter(appointments::status.eq_any(cancellable))
-            .set((
-                appointments::status.eq(AppointmentStatus::Cancelled),
-                appointments::cancelled_at.eq(now),
-                appointments::cancel_reason.eq(reason),
-                appointments::cancelled_by.eq(match principal {
-                    Principal::Applicant(_) => "applicant",
-                    Principal::Partner(_) => "partner",
-                    Principal::Staff(_) => "staff",
-                    Principal::System => "office",
-                }),
-                appointments::updated_at.eq(now),
-            ))
-            .returning(appointments::all_columns)
-            .get_result::<AppointmentRow>(conn)
-            .optional()?;
-        let Some(after) = changed else {
+        let by = match principal {
+            Principal::Applicant(_) => "applicant",
+            Principal::Partner(_) => "partner",
+            Principal::Staff(_) => "staff",
+            Principal::System => "office",
+        };
+        let Some(after) = cancel_row(conn, &before, cancellable, reason, by, now)? else {
             return Err(BookingError::InvalidStatus(status_of(conn, before.id)?));
         };
-        release_seat(conn, after.slot_id)?;
-        let appointment = view(conn, after.clone(), ctx.qr)?;
-        let event = Event {
-            kind: EventKind::Cancelled,
-            actor: principal,
-            before: Some(&before),
-            after: &after,
-            at: now,
-            view: Some(&appointment),
-        };
-        events::publish(conn, ctx.fanout, &event)?;
-        Ok(appointment)
+        publish_change(conn, EventKind::Cancelled, principal, &before, after, ctx)
     })
 }
 
@@ -158,17 +134,7 @@ pub fn reschedule(
             release_seat(conn, before.slot_id)?;
             claim_seat(conn, new_slot)?;
         }
-        let appointment = view(conn, after.clone(), ctx.qr)?;
-        let event = Event {
-            kind: EventKind::Rescheduled,
-            actor: principal,
-            before: Some(&before),
-            after: &after,
-            at: now,
-            view: Some(&appointment),
-        };
-        events::publish(conn, ctx.fanout, &event)?;
-        Ok(appointment)
+        publish_change(conn, EventKind::Rescheduled, principal, &before, after, ctx)
     })
 }
 
@@ -183,33 +149,70 @@ pub fn cancel_for_office(
     principal: &Principal,
     ctx: Context<'_>,
 ) -> Result<(), BookingError> {
-    let now = ctx.now;
+    let cancelled = cancel_row(
+        conn,
+        before,
+        &[AppointmentStatus::Booked],
+        Some(reason),
+        "office",
+        ctx.now,
+    )?;
+    let Some(after) = cancelled else {
+        return Err(BookingError::ConcurrentChange);
+    };
+    publish_change(conn, EventKind::Withdrawn, principal, before, after, ctx)?;
+    Ok(())
+}
+
+/// Cancels `before` if it is still in one of `from` (conditional, so two concurrent cancels
+/// free the seat once) and frees its seat; `None` when its status had changed. `by` is who
+/// cancelled: `applicant`, `partner`, `staff` or `office`.
+fn cancel_row(
+    conn: &mut DbConnection,
+    before: &AppointmentRow,
+    from: &[AppointmentStatus],
+    reason: Option<&str>,
+    by: &str,
+    now: NaiveDateTime,
+) -> Result<Option<AppointmentRow>, BookingError> {
     let changed = diesel::update(appointments::table)
         .filter(appointments::id.eq(before.id))
-        .filter(appointments::status.eq(AppointmentStatus::Booked))
+        .filter(appointments::status.eq_any(from))
         .set((
             appointments::status.eq(AppointmentStatus::Cancelled),
             appointments::cancelled_at.eq(now),
             appointments::cancel_reason.eq(reason),
-            appointments::cancelled_by.eq("office"),
+            appointments::cancelled_by.eq(by),
             appointments::updated_at.eq(now),
         ))
         .returning(appointments::all_columns)
         .get_result::<AppointmentRow>(conn)
         .optional()?;
-    let Some(after) = changed else {
-        return Err(BookingError::ConcurrentChange);
-    };
-    release_seat(conn, after.slot_id)?;
+    if let Some(after) = &changed {
+        release_seat(conn, after.slot_id)?;
+    }
+    Ok(changed)
+}
+
+/// Publishes the applicant-facing change of `before` into `after` (its e-mail needs the view)
+/// and answers with that view.
+fn publish_change(
+    conn: &mut DbConnection,
+    kind: EventKind,
+    principal: &Principal,
+    before: &AppointmentRow,
+    after: AppointmentRow,
+    ctx: Context<'_>,
+) -> Result<wire::Appointment, BookingError> {
     let appointment = view(conn, after.clone(), ctx.qr)?;
     let event = Event {
-        kind: EventKind::Withdrawn,
+        kind,
         actor: principal,
         before: Some(before),
         after: &after,
-        at: now,
+        at: ctx.now,
         view: Some(&appointment),
     };
     events::publish(conn, ctx.fanout, &event)?;
-    Ok(())
+    Ok(appointment)
 }

@@ -40,9 +40,9 @@ macro_rules! transition {
 }
 
 /// How the officer names the appointment.
-pub enum CheckIn<'a> {
+pub enum CheckIn {
     /// The text of the slip's QR code: its signature is checked.
-    Qr(&'a str),
+    Qr(String),
     /// The reference, typed.
     Reference(Reference),
 }
@@ -128,14 +128,14 @@ pub fn staff_get(
 /// code that is not ours is refused as such.
 pub fn check_in(
     conn: &mut DbConnection,
-    how: CheckIn<'_>,
+    how: CheckIn,
     principal: &Principal,
     ctx: Context<'_>,
 ) -> Result<StaffAppointment, BookingError> {
     let now = ctx.now;
     let local = clock::to_malaysia(now);
     let (reference, genuine_slip) = match how {
-        CheckIn::Qr(text) => (ctx.qr.verify(text).ok_or(BookingError::InvalidQr)?, true),
+        CheckIn::Qr(text) => (ctx.qr.verify(&text).ok_or(BookingError::InvalidQr)?, true),
         CheckIn::Reference(reference) => (reference, false),
     };
     transact(conn, |conn| {

@@ -81,7 +81,8 @@ impl From<PublishError> for BookingError {
         match error {
             PublishError::Compose(e) => BookingError::Compose(e),
             PublishError::Database(e) => e.into(),
-            PublishError::Rule(why) => BookingError::corrupt("strike rule", why),
+            // The rule's own error, whole: a deadlock in it is retried like any other.
+            PublishError::Rule(error) => *error,
             PublishError::MissingView(kind) => {
                 BookingError::corrupt("event without a view", format!("{kind:?}"))
             }

@@ -118,11 +118,13 @@ pub fn create(
 }
 
 /// A staff account as administrators see it.
-#[derive(Debug, Clone, Queryable, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
+#[diesel(table_name = staff_users)]
 pub struct StaffAccount {
     pub id: i64,
     pub username: String,
     pub role: Role,
+    #[diesel(column_name = branch_code)]
     pub branch: Option<String>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub disabled_at: Option<NaiveDateTime>,
@@ -130,17 +132,14 @@ pub struct StaffAccount {
     pub created_at: NaiveDateTime,
 }
 
-fn account(conn: &mut DbConnection, username: &str) -> Result<Option<StaffAccount>, AccountError> {
+/// The account named `username`, if any.
+pub fn account(
+    conn: &mut DbConnection,
+    username: &str,
+) -> Result<Option<StaffAccount>, AccountError> {
     Ok(staff_users::table
         .filter(staff_users::username.eq(username))
-        .select((
-            staff_users::id,
-            staff_users::username,
-            staff_users::role,
-            staff_users::branch_code,
-            staff_users::disabled_at,
-            staff_users::created_at,
-        ))
+        .select(StaffAccount::as_select())
         .first(conn)
         .optional()?)
 }
@@ -149,14 +148,7 @@ fn account(conn: &mut DbConnection, username: &str) -> Result<Option<StaffAccoun
 pub fn list(conn: &mut DbConnection) -> Result<Vec<StaffAccount>, AccountError> {
     Ok(staff_users::table
         .order(staff_users::username)
-        .select((
-            staff_users::id,
-            staff_users::username,
-            staff_users::role,
-            staff_users::branch_code,
-            staff_users::disabled_at,
-            staff_users::created_at,
-        ))
+        .select(StaffAccount::as_select())
         .load(conn)?)
 }
 

@@ -15,7 +15,7 @@ use temujanji_shared::staff::{
 use temujanji_shared::wire::Problem;
 
 use super::session::StaffSession;
-use crate::api::{Answer, Failure};
+use crate::api::{Answer, Failure, problem};
 
 fn unauthorized() -> Failure {
     Failure::Problem(Problem {
@@ -25,13 +25,6 @@ fn unauthorized() -> Failure {
         detail: None,
         errors: Vec::new(),
     })
-}
-
-async fn problem_of(response: Response) -> Failure {
-    match response.json::<Problem>().await {
-        Ok(problem) => Failure::Problem(problem),
-        Err(_) => Failure::Network,
-    }
 }
 
 /// Signs in and learns who signed in.
@@ -46,7 +39,7 @@ pub async fn login(lang: Lang, username: &str, password: &str) -> Answer<StaffSe
         .map_err(|_| Failure::Network)?;
     let response = request.send().await.map_err(|_| Failure::Network)?;
     if !response.ok() {
-        return Err(problem_of(response).await);
+        return Err(problem(response).await);
     }
     let issued: Issued = response.json().await.map_err(|_| Failure::Network)?;
     let mut session = StaffSession::store(&issued, None);
@@ -107,7 +100,7 @@ async fn call(
             return Err(unauthorized());
         }
         if !response.ok() {
-            return Err(problem_of(response).await);
+            return Err(problem(response).await);
         }
         return Ok((response.status() != 204).then_some(response));
     }
@@ -280,7 +273,7 @@ pub async fn hall(branch: &str) -> Answer<HallDisplay> {
         .await
         .map_err(|_| Failure::Network)?;
     if !response.ok() {
-        return Err(problem_of(response).await);
+        return Err(problem(response).await);
     }
     response.json().await.map_err(|_| Failure::Network)
 }

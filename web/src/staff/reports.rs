@@ -3,6 +3,7 @@
 //! download.
 
 use leptos::prelude::*;
+use temujanji_shared::mykad::malaysia_today as today;
 use temujanji_shared::staff::Report;
 
 use super::texts::{StaffText, st};
@@ -11,12 +12,6 @@ use crate::api::Failure;
 use crate::fields::Alert;
 use crate::i18n::use_lang;
 use crate::pages::PageHeading;
-
-fn today() -> chrono::NaiveDate {
-    chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64)
-        .map(|utc| (utc.naive_utc() + chrono::TimeDelta::hours(8)).date())
-        .unwrap_or_default()
-}
 
 fn percent(taken: i64, capacity: i64) -> String {
     if capacity > 0 {

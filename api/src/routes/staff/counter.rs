@@ -83,22 +83,20 @@ pub async fn check_in(
     form: JsonBody<CheckInForm>,
 ) -> Result<HttpResponse, ApiError> {
     let form = form.into_inner();
-    let qr = form.qr.filter(|q| !q.trim().is_empty());
-    let typed = match (&qr, form.reference.as_deref().map(str::trim)) {
-        (Some(_), _) => None,
+    // The QR text when there is one; else the typed reference.
+    let how = match (
+        form.qr.filter(|q| !q.trim().is_empty()),
+        form.reference.as_deref().map(str::trim),
+    ) {
+        (Some(qr), _) => CheckIn::Qr(qr),
         (None, Some(raw)) if !raw.is_empty() => {
-            Some(Reference::parse(raw).map_err(|e| ApiError::field("reference", e))?)
+            CheckIn::Reference(Reference::parse(raw).map_err(|e| ApiError::field("reference", e))?)
         }
         (None, _) => return Err(ApiError::field("reference", ValidationError::Required)),
     };
     let principal = staff.principal();
     let now = clock::now_utc();
     let checked = with_conn(&state, move |conn, state| {
-        let how = match (&qr, typed) {
-            (Some(text), _) => CheckIn::Qr(text),
-            (None, Some(reference)) => CheckIn::Reference(reference),
-            (None, None) => return Err(booking::BookingError::NotFound),
-        };
         booking::check_in(conn, how, &principal, context(state, now))
     })
     .await?;

@@ -139,10 +139,7 @@ pub async fn create(
     let created = with_conn(&state, move |conn, _| {
         let now = clock::now_utc();
         staff::create(conn, &new, &by, now)?;
-        accounts::list(conn)?
-            .into_iter()
-            .find(|a| a.username == new.username.as_str())
-            .ok_or(AccountError::NotFound)
+        accounts::account(conn, new.username.as_str())?.ok_or(AccountError::NotFound)
     })
     .await?;
     Ok(answer(StatusCode::CREATED, &created))
