@@ -38,6 +38,9 @@ pub enum AuditAction {
     AppointmentServed,
     #[serde(rename = "appointment.no_show")]
     AppointmentNoShow,
+    /// Voided by staff as fraud.
+    #[serde(rename = "appointment.voided")]
+    AppointmentVoided,
     #[serde(rename = "staff.created")]
     StaffCreated,
     #[serde(rename = "staff.updated")]
@@ -52,10 +55,20 @@ pub enum AuditAction {
     BlockLifted,
     #[serde(rename = "branch.configured")]
     BranchConfigured,
+    #[serde(rename = "partner.created")]
+    PartnerCreated,
+    /// Disabled, enabled, its services changed or its secret rotated.
+    #[serde(rename = "partner.updated")]
+    PartnerUpdated,
+    #[serde(rename = "webhook.replayed")]
+    WebhookReplayed,
+    /// Rush mode turned on or off.
+    #[serde(rename = "service.updated")]
+    ServiceUpdated,
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 14] = [
+    const ALL: [AuditAction; 19] = [
         AuditAction::AppointmentBooked,
         AuditAction::AppointmentRescheduled,
         AuditAction::AppointmentCancelled,
@@ -63,6 +76,7 @@ impl AuditAction {
         AuditAction::AppointmentCalled,
         AuditAction::AppointmentServed,
         AuditAction::AppointmentNoShow,
+        AuditAction::AppointmentVoided,
         AuditAction::StaffCreated,
         AuditAction::StaffUpdated,
         AuditAction::StaffLogin,
@@ -70,6 +84,10 @@ impl AuditAction {
         AuditAction::BlockCreated,
         AuditAction::BlockLifted,
         AuditAction::BranchConfigured,
+        AuditAction::PartnerCreated,
+        AuditAction::PartnerUpdated,
+        AuditAction::WebhookReplayed,
+        AuditAction::ServiceUpdated,
     ];
 
     pub fn code(self) -> &'static str {
@@ -81,6 +99,7 @@ impl AuditAction {
             AuditAction::AppointmentCalled => "appointment.called",
             AuditAction::AppointmentServed => "appointment.served",
             AuditAction::AppointmentNoShow => "appointment.no_show",
+            AuditAction::AppointmentVoided => "appointment.voided",
             AuditAction::StaffCreated => "staff.created",
             AuditAction::StaffUpdated => "staff.updated",
             AuditAction::StaffLogin => "staff.login",
@@ -88,6 +107,10 @@ impl AuditAction {
             AuditAction::BlockCreated => "block.created",
             AuditAction::BlockLifted => "block.lifted",
             AuditAction::BranchConfigured => "branch.configured",
+            AuditAction::PartnerCreated => "partner.created",
+            AuditAction::PartnerUpdated => "partner.updated",
+            AuditAction::WebhookReplayed => "webhook.replayed",
+            AuditAction::ServiceUpdated => "service.updated",
         }
     }
 
@@ -236,7 +259,14 @@ pub fn search(
         ))
         .into_boxed();
     if let Some(reference) = &filter.reference {
-        query = query.filter(audit_events::subject.eq(reference.trim().to_ascii_uppercase()));
+        // References are upper case (and typed in any case); other subjects as written.
+        let exact = reference.trim().to_owned();
+        let upper = exact.to_ascii_uppercase();
+        query = query.filter(
+            audit_events::subject
+                .eq(upper)
+                .or(audit_events::subject.eq(exact)),
+        );
     }
     if let Some(staff) = &filter.staff {
         query = query

@@ -78,6 +78,24 @@ pub struct StaffMember {
 #[derive(Debug, Clone)]
 pub struct PartnerClient {
     pub id: i64,
+    /// The services it may book.
+    pub services: Vec<String>,
+    /// The branches it may book at; `None` for every branch.
+    pub branches: Option<Vec<String>>,
+}
+
+/// May this partner book `service` at `branch`? Its registration says which.
+pub fn partner_booking(client: &PartnerClient, branch: &str, service: &str) -> Result<(), Denied> {
+    let service_ok = client.services.iter().any(|s| s == service);
+    let branch_ok = client
+        .branches
+        .as_ref()
+        .is_none_or(|list| list.iter().any(|b| b == branch));
+    if service_ok && branch_ok {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden)
+    }
 }
 
 /// What a principal wants to do.
@@ -89,6 +107,8 @@ pub enum Action {
     CheckIn,
     Serve,
     MarkNoShow,
+    /// Cancel as fraud (someone else's identity, made-up data) and block its maker.
+    VoidAppointment,
     /// The day's board and the queue of a branch.
     RunCounter,
     ConfigureBranch,
@@ -96,6 +116,8 @@ pub enum Action {
     ReadAudit,
     ReadReports,
     ManageStaff,
+    /// Partner clients and their webhook deliveries.
+    ManagePartners,
 }
 
 /// Why a request is refused.
@@ -142,12 +164,13 @@ pub fn appointment(
                 ViewAppointment | CancelAppointment | RescheduleAppointment
             )
         }
-        // Staff do not move an applicant's appointment; the applicant does.
-        Principal::Staff(_) => {
+        // Staff do not move an applicant's appointment; the applicant does. Voiding as fraud
+        // is for supervisors and administrators.
+        Principal::Staff(staff) => {
             matches!(
                 action,
                 ViewAppointment | CancelAppointment | CheckIn | Serve | MarkNoShow
-            )
+            ) || (action == VoidAppointment && staff.role != Role::Officer)
         }
         Principal::System => matches!(action, MarkNoShow),
     };
@@ -191,6 +214,7 @@ pub fn global(principal: &Principal, action: Action) -> Result<(), Denied> {
         }
         Principal::Staff(staff) if staff.role == Role::Admin => match action {
             Action::ManageStaff
+            | Action::ManagePartners
             | Action::ManageBlocks
             | Action::ReadAudit
             | Action::ReadReports
@@ -236,10 +260,67 @@ mod tests {
             appointment(&elsewhere, Action::CheckIn, scope()),
             Err(Denied::NotFound)
         );
-        let partner = Principal::Partner(PartnerClient { id: 7 });
+        let partner = Principal::Partner(partner_client(7));
         assert_eq!(
             appointment(&partner, Action::ViewAppointment, scope()),
             Err(Denied::NotFound)
+        );
+        let own = AppointmentScope {
+            partner: Some(7),
+            ..scope()
+        };
+        assert_eq!(
+            appointment(&partner, Action::CancelAppointment, own),
+            Ok(())
+        );
+        assert_eq!(
+            appointment(&partner, Action::CheckIn, own),
+            Err(Denied::Forbidden)
+        );
+    }
+
+    fn partner_client(id: i64) -> PartnerClient {
+        PartnerClient {
+            id,
+            services: vec!["PASSPORT_RENEWAL".into()],
+            branches: Some(vec!["PJY".into()]),
+        }
+    }
+
+    #[test]
+    fn a_partner_books_only_its_services_at_its_branches() {
+        let client = partner_client(7);
+        assert_eq!(partner_booking(&client, "PJY", "PASSPORT_RENEWAL"), Ok(()));
+        assert_eq!(
+            partner_booking(&client, "JHB", "PASSPORT_RENEWAL"),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            partner_booking(&client, "PJY", "VISA"),
+            Err(Denied::Forbidden)
+        );
+        let everywhere = PartnerClient {
+            branches: None,
+            ..client
+        };
+        assert_eq!(
+            partner_booking(&everywhere, "JHB", "PASSPORT_RENEWAL"),
+            Ok(())
+        );
+        assert_eq!(
+            global(&Principal::Partner(everywhere), Action::ManagePartners),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            global(&staff(Role::Admin, None), Action::ManagePartners),
+            Ok(())
+        );
+        assert_eq!(
+            global(
+                &staff(Role::Supervisor, Some("PJY")),
+                Action::ManagePartners
+            ),
+            Err(Denied::Forbidden)
         );
     }
 

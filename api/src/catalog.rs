@@ -39,6 +39,7 @@ pub struct ServiceRow {
     pub fee_sen: i32,
     pub fee_note_ms: String,
     pub fee_note_en: String,
+    pub rush: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -156,6 +157,7 @@ fn to_service(row: ServiceRow, documents: Vec<Bilingual>) -> Result<wire::Servic
             en: row.fee_note_en,
         },
         documents,
+        rush: row.rush,
     })
 }
 
@@ -200,6 +202,79 @@ pub fn find_service(
         .remove(code.as_str())
         .unwrap_or_default();
     to_service(row, docs).map(Some)
+}
+
+/// Whether `service` is in rush mode (an unknown one is not).
+pub fn in_rush(conn: &mut DbConnection, service: &str) -> QueryResult<bool> {
+    Ok(services::table
+        .find(service)
+        .select(services::rush)
+        .first(conn)
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// What an administrator may change of a service (`temujanji service …`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceSetting {
+    /// Rush mode: an applicant's booking needs a solved proof of work.
+    Rush(bool),
+    /// Freed seats come back within this many minutes (0–1440), at a random moment.
+    ReleaseDelayMinutes(i32),
+}
+
+/// Changes one setting of `service`, audited as `service.updated`; `false` if there is no
+/// such service.
+pub fn change_service(
+    conn: &mut DbConnection,
+    service: &ServiceCode,
+    setting: ServiceSetting,
+    actor: &crate::authz::Principal,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<bool> {
+    crate::db::write_transaction(conn, |conn| {
+        let row = services::table.find(service.as_str());
+        let current: Option<(bool, i32)> = row
+            .select((services::rush, services::release_delay_minutes))
+            .first(conn)
+            .optional()?;
+        let Some((rush, delay)) = current else {
+            return Ok(false);
+        };
+        let (before, after) = match setting {
+            ServiceSetting::Rush(on) => {
+                diesel::update(row)
+                    .set(services::rush.eq(on))
+                    .execute(conn)?;
+                (
+                    serde_json::json!({ "rush": rush }),
+                    serde_json::json!({ "rush": on }),
+                )
+            }
+            ServiceSetting::ReleaseDelayMinutes(minutes) => {
+                diesel::update(row)
+                    .set(services::release_delay_minutes.eq(minutes))
+                    .execute(conn)?;
+                (
+                    serde_json::json!({ "release_delay_minutes": delay }),
+                    serde_json::json!({ "release_delay_minutes": minutes }),
+                )
+            }
+        };
+        crate::audit::record(
+            conn,
+            crate::audit::Entry {
+                at,
+                actor,
+                action: crate::audit::AuditAction::ServiceUpdated,
+                subject: service.as_str(),
+                branch: None,
+                before: Some(before),
+                after: Some(after),
+            },
+        )?;
+        Ok(true)
+    })
 }
 
 /// Seats per slot of `service` at `branch`, or `None` when the branch does not offer it.

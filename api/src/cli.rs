@@ -4,19 +4,35 @@
 //! creates a staff account, the first administrator included. The password is read from
 //! standard input (hidden when it is a terminal), never from an argument, so it stays out of
 //! shell history and process lists.
+//!
+//! `temujanji partner create --name N --services s1,s2 [--branches b1,b2] [--webhook-url U]
+//! [--rate-per-minute N] [--burst N]` registers a partner portal and prints one JSON object
+//! `{client_id, client_secret, webhook_secret}`: the secrets are shown this once.
+//!
+//! `temujanji service rush CODE on|off` turns rush mode of a service on or off (audited): while
+//! it is on, an applicant's booking needs a solved proof-of-work challenge.
+//! `temujanji service release-delay CODE MINUTES` (0–1440, audited): seats freed by a
+//! cancellation or a move come back at a random moment within that many minutes.
 
 use std::io::{BufRead, IsTerminal};
 
 use crate::authz::{Principal, Role};
+use crate::catalog::{self, ServiceSetting};
 use crate::config::Config;
+use crate::partners::{self, NewClient};
 use crate::staff::accounts::Username;
 use crate::staff::password::NewPassword;
 use crate::staff::{self, NewStaff};
 use crate::{clock, db, seed};
+use temujanji_shared::codes::ServiceCode;
 
 pub const USAGE: &str = "usage: temujanji                 serve (configured by the environment)\n       \
      temujanji staff create --username U --role officer|supervisor|admin [--branch CODE]\n       \
-     (the password is read from standard input)";
+     (the password is read from standard input)\n       \
+     temujanji partner create --name N --services s1,s2 [--branches b1,b2] [--webhook-url U] \
+     [--rate-per-minute N] [--burst N]\n       \
+     temujanji service rush CODE on|off\n       \
+     temujanji service release-delay CODE MINUTES";
 
 /// A command other than serving, or `None` to serve.
 pub enum Command {
@@ -25,6 +41,64 @@ pub enum Command {
         role: Role,
         branch: Option<String>,
     },
+    CreatePartner(NewClient),
+    ChangeService {
+        service: ServiceCode,
+        setting: ServiceSetting,
+    },
+}
+
+/// A comma-separated list of codes: services are written in lower case, branches in upper.
+fn codes(list: &str, upper: bool) -> Vec<String> {
+    list.split(',')
+        .map(|c| {
+            let c = c.trim();
+            if upper {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+fn parse_partner(options: &[&str]) -> Result<Command, String> {
+    let mut new = NewClient {
+        name: String::new(),
+        services: Vec::new(),
+        branches: None,
+        webhook_url: None,
+        rate_per_minute: partners::DEFAULT_RATE_PER_MINUTE,
+        burst: partners::DEFAULT_BURST,
+    };
+    let number = |flag: &str, value: &str| -> Result<i32, String> {
+        value
+            .parse()
+            .map_err(|_| format!("{flag} takes a whole number, not {value:?}"))
+    };
+    let mut rest = options.iter();
+    while let Some(flag) = rest.next() {
+        let value = rest
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+        match *flag {
+            "--name" => new.name = (*value).to_owned(),
+            "--services" => new.services = codes(value, false),
+            "--branches" => new.branches = Some(codes(value, true)),
+            "--webhook-url" => new.webhook_url = Some((*value).to_owned()),
+            "--rate-per-minute" => new.rate_per_minute = number(flag, value)?,
+            "--burst" => new.burst = number(flag, value)?,
+            other => return Err(format!("unknown option {other}\n{USAGE}")),
+        }
+    }
+    if new.name.is_empty() {
+        return Err(format!("--name is required\n{USAGE}"));
+    }
+    if new.services.is_empty() {
+        return Err(format!("--services is required\n{USAGE}"));
+    }
+    Ok(Command::CreatePartner(new))
 }
 
 /// Parses the arguments after the program name.
@@ -62,6 +136,28 @@ pub fn parse(args: &[String]) -> Result<Option<Command>, String> {
                 branch,
             }))
         }
+        ["partner", "create", options @ ..] => parse_partner(options).map(Some),
+        ["service", what, code, value] => {
+            let service = ServiceCode::parse(code).map_err(|e| format!("{code:?}: {e}"))?;
+            let setting = match (*what, *value) {
+                ("rush", "on") => ServiceSetting::Rush(true),
+                ("rush", "off") => ServiceSetting::Rush(false),
+                ("rush", other) => {
+                    return Err(format!("rush mode is on or off, not {other:?}\n{USAGE}"));
+                }
+                ("release-delay", minutes) => ServiceSetting::ReleaseDelayMinutes(
+                    minutes
+                        .parse()
+                        .ok()
+                        .filter(|m| (0..=1440).contains(m))
+                        .ok_or_else(|| {
+                            format!("the release delay is 0 to 1440 minutes, not {minutes:?}")
+                        })?,
+                ),
+                _ => return Err(USAGE.to_owned()),
+            };
+            Ok(Some(Command::ChangeService { service, setting }))
+        }
         _ => Err(USAGE.to_owned()),
     }
 }
@@ -85,10 +181,53 @@ fn read_password() -> Result<String, String> {
     Ok(password)
 }
 
+/// A connection to the configured database, migrated and seeded first.
+fn connect(config: &Config) -> Result<db::PooledConnection, String> {
+    let pool = db::connect(&config.database, db::PoolSettings::single())?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("cannot get a database connection: {e}"))?;
+    db::migrate_and(&mut conn, seed::seed_if_empty)?;
+    Ok(conn)
+}
+
 /// Runs `command` against the configured database (migrated and seeded first); returns what
 /// to print.
 pub fn run(command: Command, config: &Config) -> Result<String, String> {
     match command {
+        Command::ChangeService { service, setting } => {
+            let mut conn = connect(config)?;
+            let found = catalog::change_service(
+                &mut conn,
+                &service,
+                setting,
+                &Principal::System,
+                clock::now_utc(),
+            )
+            .map_err(|e| e.to_string())?;
+            if !found {
+                return Err(format!("no service {}", service.as_str()));
+            }
+            Ok(match setting {
+                ServiceSetting::Rush(on) => format!(
+                    "rush mode of {} is {}",
+                    service.as_str(),
+                    if on { "on" } else { "off" }
+                ),
+                ServiceSetting::ReleaseDelayMinutes(minutes) => format!(
+                    "freed seats of {} come back within {minutes} minutes",
+                    service.as_str()
+                ),
+            })
+        }
+        Command::CreatePartner(new) => {
+            let mut conn = connect(config)?;
+            let keys = partners::WebhookKeys::new(&config.jwt_secret);
+            let (_, credentials) =
+                partners::create(&mut conn, &new, &keys, &Principal::System, clock::now_utc())
+                    .map_err(|e| e.to_string())?;
+            serde_json::to_string(&credentials).map_err(|e| e.to_string())
+        }
         Command::CreateStaff {
             username,
             role,
@@ -98,11 +237,7 @@ pub fn run(command: Command, config: &Config) -> Result<String, String> {
             let password = read_password()?;
             let password =
                 NewPassword::parse(&password, username.as_str()).map_err(|e| e.to_string())?;
-            let pool = db::connect(&config.database, 1)?;
-            let mut conn = pool
-                .get()
-                .map_err(|e| format!("cannot get a database connection: {e}"))?;
-            db::migrate_and(&mut conn, seed::seed_if_empty)?;
+            let mut conn = connect(config)?;
             let new = NewStaff {
                 username,
                 password,

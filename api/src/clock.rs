@@ -24,3 +24,17 @@ pub fn now_utc() -> NaiveDateTime {
 pub fn from_malaysia(local: NaiveDateTime) -> NaiveDateTime {
     local - TimeDelta::hours(OFFSET_HOURS)
 }
+
+/// Serialises a stored instant (UTC, kept as `NaiveDateTime`) in RFC 3339 with `Z`, as the
+/// OpenAPI `date-time` format says: `#[serde(serialize_with = "clock::as_utc")]`.
+pub fn as_utc<S: serde::Serializer>(at: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&at.and_utc(), s)
+}
+
+/// [`as_utc`] for an optional instant.
+pub fn as_utc_opt<S: serde::Serializer>(
+    at: &Option<NaiveDateTime>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&at.map(|at| at.and_utc()), s)
+}

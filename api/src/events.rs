@@ -5,7 +5,8 @@
 //! - the applicant's e-mail in the outbox (booked, rescheduled, cancelled), and the withdrawal
 //!   of a pending reminder that no longer holds;
 //! - R5's automatic rule: a no-show or a late cancellation may block the identity;
-//! - (next: partner webhooks, through the same outbox).
+//! - the partner's webhook, for an appointment a partner made (`crate::webhooks`), through the
+//!   same outbox.
 
 use chrono::NaiveDateTime;
 use temujanji_shared::wire;
@@ -26,6 +27,8 @@ pub enum EventKind {
     Cancelled,
     /// Cancelled by the office (a branch change), with an apology; never a strike.
     Withdrawn,
+    /// Voided by staff as fraud; never a strike, and the maker is not e-mailed.
+    Voided,
     CheckedIn,
     Called,
     Served,
@@ -38,6 +41,7 @@ impl EventKind {
             EventKind::Booked => AuditAction::AppointmentBooked,
             EventKind::Rescheduled => AuditAction::AppointmentRescheduled,
             EventKind::Cancelled | EventKind::Withdrawn => AuditAction::AppointmentCancelled,
+            EventKind::Voided => AuditAction::AppointmentVoided,
             EventKind::CheckedIn => AuditAction::AppointmentCheckedIn,
             EventKind::Called => AuditAction::AppointmentCalled,
             EventKind::Served => AuditAction::AppointmentServed,
@@ -52,9 +56,11 @@ impl EventKind {
             EventKind::Rescheduled => Some(Notice::Change),
             EventKind::Cancelled => Some(Notice::Cancellation),
             EventKind::Withdrawn => Some(Notice::Withdrawn),
-            EventKind::CheckedIn | EventKind::Called | EventKind::Served | EventKind::NoShow => {
-                None
-            }
+            EventKind::CheckedIn
+            | EventKind::Called
+            | EventKind::Served
+            | EventKind::NoShow
+            | EventKind::Voided => None,
         }
     }
 
@@ -65,6 +71,7 @@ impl EventKind {
             EventKind::Rescheduled
                 | EventKind::Cancelled
                 | EventKind::Withdrawn
+                | EventKind::Voided
                 | EventKind::NoShow
         )
     }
@@ -131,6 +138,7 @@ pub fn publish(
         let view = event.view.ok_or(PublishError::MissingView(event.kind))?;
         outbox::enqueue(conn, &fanout.letters.appointment(notice, view)?, event.at)?;
     }
+    crate::webhooks::enqueue(conn, event.kind, event.after, event.at)?;
     if matches!(event.kind, EventKind::NoShow | EventKind::Cancelled) {
         crate::booking::blocks::apply_strike_rule(conn, fanout.strikes, event.after, event.at)
             .map_err(|e| PublishError::Rule(Box::new(e)))?;

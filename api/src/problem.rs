@@ -26,6 +26,12 @@ pub enum ApiError {
     Validation(Vec<FieldIssue>),
     #[error("malformed request: {0}")]
     BadRequest(String),
+    /// A missing, wrong, expired or spent ALTCHA solution.
+    #[error("proof of work: {0}")]
+    ProofOfWork(crate::proof_of_work::Refusal),
+    /// A body over [`crate::routes::json::LIMIT`] bytes.
+    #[error("the body is larger than {0} bytes")]
+    ContentTooLarge(usize),
     /// A JSON value of the wrong type (e.g. a number where text is expected).
     #[error("{field}: {reason}")]
     WrongType { field: String, reason: String },
@@ -86,6 +92,34 @@ pub enum ApiError {
     AlreadyLifted,
     #[error("{0} stranded appointments not confirmed")]
     StrandedUnconfirmed(i64),
+    /// No database connection came free in time, or a statement ran past its timeout: the
+    /// instance is overloaded; the client retries shortly.
+    #[error("overloaded: {0}")]
+    Overloaded(String),
+    /// The identity cannot book this service now (said to anyone but its holder).
+    #[error("identity unavailable")]
+    IdentityUnavailable,
+    /// R5: the e-mail (`true`) or the phone already holds `limit` active appointments.
+    #[error("too many active appointments")]
+    TooManyActive { by_email: bool, limit: i64 },
+    /// R5: moved `0` times already.
+    #[error("reschedule limit reached")]
+    RescheduleLimit(i32),
+    /// Over a rate limit of the applicant's door; what the `RateLimit-*` headers say.
+    #[error("rate limited for {} s", .0.retry_after)]
+    Throttled(crate::rate_limit::Decision),
+    /// A known path, another method; the methods it has, for `Allow`.
+    #[error("method not allowed (allowed: {0})")]
+    MethodNotAllowed(String),
+    /// A partner write without `Idempotency-Key`.
+    #[error("Idempotency-Key is required")]
+    IdempotencyKeyRequired,
+    /// A partner token without the scope this operation needs.
+    #[error("the token lacks the scope {0}")]
+    InsufficientScope(&'static str),
+    /// A field of an administrator's request that the domain refused.
+    #[error("{field}: {reason}")]
+    InvalidField { field: &'static str, reason: String },
     #[error("internal error: {0}")]
     Internal(String),
     /// A database error; some (deadlocks) are retried before they reach the client.
@@ -95,7 +129,7 @@ pub enum ApiError {
 
 impl From<diesel::r2d2::PoolError> for ApiError {
     fn from(error: diesel::r2d2::PoolError) -> Self {
-        ApiError::Internal(format!("database pool: {error}"))
+        ApiError::Overloaded(format!("database pool: {error}"))
     }
 }
 
@@ -107,7 +141,10 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 impl From<crate::state::Unavailable> for ApiError {
     fn from(error: crate::state::Unavailable) -> Self {
-        ApiError::Internal(error.to_string())
+        match error {
+            crate::state::Unavailable::Pool(e) => ApiError::Overloaded(e.to_string()),
+            e @ crate::state::Unavailable::Task(_) => ApiError::Internal(e.to_string()),
+        }
     }
 }
 
@@ -140,6 +177,8 @@ impl ApiError {
         match self {
             ApiError::Validation(_) | ApiError::WrongType { .. } => ProblemType::ValidationFailed,
             ApiError::BadRequest(_) => ProblemType::BadRequest,
+            ApiError::ContentTooLarge(_) => ProblemType::ContentTooLarge,
+            ApiError::ProofOfWork(_) => ProblemType::ProofOfWorkFailed,
             ApiError::NotFound => ProblemType::NotFound,
             ApiError::Unauthorized => ProblemType::Unauthorized,
             ApiError::Forbidden => ProblemType::Forbidden,
@@ -167,6 +206,18 @@ impl ApiError {
             ApiError::WrongBranch(_) => ProblemType::WrongBranch,
             ApiError::WrongDay(_) => ProblemType::WrongDay,
             ApiError::StrandedUnconfirmed(_) => ProblemType::StrandedUnconfirmed,
+            ApiError::IdempotencyKeyRequired => ProblemType::IdempotencyKeyRequired,
+            ApiError::MethodNotAllowed(_) => ProblemType::MethodNotAllowed,
+            ApiError::Throttled(_) => ProblemType::RateLimited,
+            ApiError::TooManyActive { .. } => ProblemType::TooManyActiveAppointments,
+            ApiError::IdentityUnavailable => ProblemType::IdentityUnavailable,
+            ApiError::RescheduleLimit(_) => ProblemType::RescheduleLimitReached,
+            ApiError::Overloaded(_) => ProblemType::ServiceUnavailable,
+            ApiError::Database(e) if crate::db::is_statement_timeout(e) => {
+                ProblemType::ServiceUnavailable
+            }
+            ApiError::InsufficientScope(_) => ProblemType::InsufficientScope,
+            ApiError::InvalidField { .. } => ProblemType::ValidationFailed,
             ApiError::Internal(_) | ApiError::Database(_) => ProblemType::InternalError,
         }
     }
@@ -180,18 +231,27 @@ impl ApiError {
             | ApiError::OutsideBookingWindow { .. }
             | ApiError::BranchClosed(_)
             | ApiError::IdempotencyKeyReused
+            | ApiError::InvalidField { .. }
             | ApiError::InvalidQr
             | ApiError::WrongBranch(_)
-            | ApiError::WrongDay(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::BadRequest(_) | ApiError::InvalidCode { .. } | ApiError::CodeExpired => {
-                StatusCode::BAD_REQUEST
-            }
+            | ApiError::WrongDay(_)
+            | ApiError::ProofOfWork(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::BadRequest(_)
+            | ApiError::InvalidCode { .. }
+            | ApiError::CodeExpired
+            | ApiError::IdempotencyKeyRequired => StatusCode::BAD_REQUEST,
+            ApiError::ContentTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unauthorized | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            ApiError::EmailMismatch | ApiError::Blocked { .. } | ApiError::Forbidden => {
-                StatusCode::FORBIDDEN
-            }
+            ApiError::EmailMismatch
+            | ApiError::Blocked { .. }
+            | ApiError::Forbidden
+            | ApiError::InsufficientScope(_) => StatusCode::FORBIDDEN,
             ApiError::SlotFull
+            | ApiError::TooManyActive { .. }
+            | ApiError::IdentityUnavailable
+            | ApiError::RescheduleLimit(_)
             | ApiError::DuplicateActiveAppointment
             | ApiError::InvalidStatus(_)
             | ApiError::NotStarted
@@ -200,8 +260,12 @@ impl ApiError {
             | ApiError::AppointmentStarted
             | ApiError::ConcurrentChange
             | ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
-            ApiError::TooManyAttempts | ApiError::RateLimited { .. } => {
+            ApiError::TooManyAttempts | ApiError::RateLimited { .. } | ApiError::Throttled(_) => {
                 StatusCode::TOO_MANY_REQUESTS
+            }
+            ApiError::Overloaded(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Database(e) if crate::db::is_statement_timeout(e) => {
+                StatusCode::SERVICE_UNAVAILABLE
             }
             ApiError::Internal(_) | ApiError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -212,6 +276,15 @@ impl ApiError {
         let pick = |ms: &str, en: &str| match lang {
             Lang::Ms => ms.to_owned(),
             Lang::En => en.to_owned(),
+        };
+        let busy = || {
+            (
+                pick("Sistem sibuk", "The system is busy"),
+                Some(pick(
+                    "Terlalu ramai pengguna pada masa ini. Sila cuba semula sebentar lagi; data anda tidak hilang.",
+                    "Too many people are using the system right now. Please try again in a moment; nothing you entered is lost.",
+                )),
+            )
         };
         let (title, detail) = match self {
             ApiError::Validation(_) | ApiError::WrongType { .. } => (
@@ -224,6 +297,36 @@ impl ApiError {
             ApiError::BadRequest(why) => (
                 pick("Permintaan tidak sah", "Malformed request"),
                 Some(why.clone()),
+            ),
+            ApiError::ProofOfWork(refusal) => {
+                use crate::proof_of_work::Refusal;
+                let title = pick("Semakan keselamatan gagal", "Security check failed");
+                let detail = match refusal {
+                    Refusal::Missing => pick(
+                        "Permintaan ini memerlukan semakan keselamatan pelayar (bukti kerja). Sila cuba semula.",
+                        "This request needs the browser's security check (proof of work). Please try again.",
+                    ),
+                    Refusal::Wrong => pick(
+                        "Semakan keselamatan tidak sah. Sila cuba semula.",
+                        "The security check is not valid. Please try again.",
+                    ),
+                    Refusal::Expired => pick(
+                        "Semakan keselamatan telah tamat tempoh. Sila cuba semula.",
+                        "The security check has expired. Please try again.",
+                    ),
+                    Refusal::Reused => pick(
+                        "Semakan keselamatan ini telah digunakan. Sila cuba semula.",
+                        "This security check was already used. Please try again.",
+                    ),
+                };
+                (title, Some(detail))
+            }
+            ApiError::ContentTooLarge(limit) => (
+                pick("Permintaan terlalu besar", "Request too large"),
+                Some(match lang {
+                    Lang::Ms => format!("Badan permintaan melebihi {limit} bait."),
+                    Lang::En => format!("The request body is larger than {limit} bytes."),
+                }),
             ),
             ApiError::NotFound => (pick("Tidak dijumpai", "Not found"), None),
             ApiError::Unauthorized => (
@@ -324,6 +427,66 @@ impl ApiError {
                     ),
                 }),
             ),
+            ApiError::TooManyActive { by_email, limit } => (
+                pick("Had temujanji aktif", "Active appointment limit"),
+                Some(match (lang, by_email) {
+                    (Lang::Ms, true) => format!(
+                        "Alamat e-mel ini sudah mempunyai {limit} temujanji aktif, had maksimum. Batalkan atau hadiri salah satu dahulu."
+                    ),
+                    (Lang::Ms, false) => format!(
+                        "Nombor telefon ini sudah mempunyai {limit} temujanji aktif, had maksimum. Batalkan atau hadiri salah satu dahulu."
+                    ),
+                    (Lang::En, true) => format!(
+                        "This e-mail address already holds {limit} active appointments, the most allowed. Cancel or attend one first."
+                    ),
+                    (Lang::En, false) => format!(
+                        "This phone number already holds {limit} active appointments, the most allowed. Cancel or attend one first."
+                    ),
+                }),
+            ),
+            ApiError::IdentityUnavailable => (
+                pick("Identiti tidak boleh menempah", "Identity cannot book"),
+                Some(pick(
+                    "Identiti ini tidak boleh membuat temujanji untuk perkhidmatan ini sekarang. Jika bukan anda yang menempah, hubungi cawangan.",
+                    "This identity cannot book this service now. If this was not you, contact the branch.",
+                )),
+            ),
+            ApiError::RescheduleLimit(limit) => (
+                pick("Had pertukaran dicapai", "Reschedule limit reached"),
+                Some(match lang {
+                    Lang::Ms => format!(
+                        "Temujanji ini telah ditukar {limit} kali, had maksimum. Batalkan dan buat temujanji baharu jika perlu."
+                    ),
+                    Lang::En => format!(
+                        "This appointment has been moved {limit} times, the most allowed. Cancel it and book again if you must."
+                    ),
+                }),
+            ),
+            ApiError::MethodNotAllowed(allowed) => (
+                pick("Kaedah tidak dibenarkan", "Method not allowed"),
+                Some(match lang {
+                    Lang::Ms => format!("Alamat ini menerima {allowed} sahaja."),
+                    Lang::En => format!("This address accepts {allowed} only."),
+                }),
+            ),
+            ApiError::IdempotencyKeyRequired => (
+                pick("Kunci idempotensi diperlukan", "Idempotency key required"),
+                Some(pick(
+                    "Hantar pengepala Idempotency-Key (1–255 aksara ASCII) dengan setiap permintaan tulis rakan kongsi, dan kunci yang sama apabila mencuba semula.",
+                    "Send an Idempotency-Key header (1–255 ASCII characters) with every partner write, and the same key when you retry it.",
+                )),
+            ),
+            ApiError::InsufficientScope(scope) => (
+                pick("Skop tidak mencukupi", "Insufficient scope"),
+                Some(match lang {
+                    Lang::Ms => format!("Token ini tiada skop {scope}."),
+                    Lang::En => format!("This token lacks the scope {scope}."),
+                }),
+            ),
+            ApiError::InvalidField { field, reason } => (
+                pick("Data tidak sah", "Invalid data"),
+                Some(format!("{field}: {reason}")),
+            ),
             ApiError::AlreadyLifted => (
                 pick("Sudah ditarik balik", "Already lifted"),
                 Some(pick(
@@ -419,6 +582,12 @@ impl ApiError {
                     Lang::En => format!("Try again in {retry_after} seconds."),
                 }),
             ),
+            ApiError::Overloaded(_) => busy(),
+            ApiError::Throttled(decision) => ApiError::RateLimited {
+                retry_after: decision.retry_after,
+            }
+            .texts(lang),
+            ApiError::Database(e) if crate::db::is_statement_timeout(e) => busy(),
             ApiError::Internal(_) | ApiError::Database(_) => (
                 pick("Ralat dalaman", "Internal error"),
                 Some(pick(
@@ -442,6 +611,11 @@ impl ApiError {
                     Lang::En => format!("Wrong type of value ({reason})."),
                 },
             }],
+            ApiError::InvalidField { field, reason } => vec![FieldErrorBody {
+                field: (*field).to_owned(),
+                code: "invalid".into(),
+                message: reason.clone(),
+            }],
             _ => Vec::new(),
         };
         Problem {
@@ -458,6 +632,18 @@ impl ApiError {
         response.content_type("application/problem+json");
         if let ApiError::RateLimited { retry_after } = self {
             response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        if let ApiError::Throttled(decision) = self {
+            response.insert_header((header::RETRY_AFTER, decision.retry_after.to_string()));
+            response.insert_header(("RateLimit-Limit", decision.limit.to_string()));
+            response.insert_header(("RateLimit-Remaining", decision.remaining.to_string()));
+            response.insert_header(("RateLimit-Reset", decision.reset_seconds.to_string()));
+        }
+        if let ApiError::MethodNotAllowed(allowed) = self {
+            response.insert_header((header::ALLOW, allowed.as_str()));
+        }
+        if self.status() == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, "1"));
         }
         response.json(self.to_problem(lang))
     }
@@ -509,6 +695,12 @@ impl From<BookingError> for ApiError {
             BookingError::BranchClosed(reason) => ApiError::BranchClosed(reason),
             BookingError::Blocked { category, until } => ApiError::Blocked { category, until },
             BookingError::DuplicateActive => ApiError::DuplicateActiveAppointment,
+            BookingError::IdentityUnavailable => ApiError::IdentityUnavailable,
+            BookingError::TooManyActive { by, limit } => ApiError::TooManyActive {
+                by_email: by == crate::booking::limits::HeldBy::Email,
+                limit,
+            },
+            BookingError::RescheduleLimit { limit } => ApiError::RescheduleLimit(limit),
             BookingError::InvalidStatus(status) => ApiError::InvalidStatus(status),
             BookingError::Started => ApiError::AppointmentStarted,
             BookingError::NotStarted => ApiError::NotStarted,
@@ -517,10 +709,39 @@ impl From<BookingError> for ApiError {
             BookingError::WrongBranch(branch) => ApiError::WrongBranch(branch),
             BookingError::WrongDay(date) => ApiError::WrongDay(date),
             BookingError::AlreadyLifted => ApiError::AlreadyLifted,
+            BookingError::ProofOfWork(refusal) => ApiError::ProofOfWork(refusal),
             BookingError::Idempotency(e) => e.into(),
-            e @ (BookingError::Compose(_) | BookingError::Store(_)) => {
-                ApiError::Internal(e.to_string())
-            }
+            BookingError::Store(e) => e.into(),
+            e @ BookingError::Compose(_) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::partners::PartnerError> for ApiError {
+    fn from(error: crate::partners::PartnerError) -> Self {
+        use crate::partners::PartnerError as E;
+        let invalid = |field: &'static str, e: &E| ApiError::InvalidField {
+            field,
+            reason: e.to_string(),
+        };
+        match error {
+            E::InvalidClient => ApiError::Unauthorized,
+            E::NotFound => ApiError::NotFound,
+            ref e @ (E::UnknownService(_) | E::NoServices) => invalid("services", e),
+            ref e @ E::UnknownBranch(_) => invalid("branches", e),
+            ref e @ E::InvalidName => invalid("name", e),
+            ref e @ E::InvalidWebhookUrl => invalid("webhook_url", e),
+            ref e @ E::InvalidRate => invalid("rate_per_minute", e),
+            E::Database(e) => ApiError::Database(e),
+        }
+    }
+}
+
+impl From<crate::webhooks::ReplayError> for ApiError {
+    fn from(error: crate::webhooks::ReplayError) -> Self {
+        match error {
+            crate::webhooks::ReplayError::NotFound => ApiError::NotFound,
+            crate::webhooks::ReplayError::Database(e) => ApiError::Database(e),
         }
     }
 }
@@ -549,20 +770,33 @@ impl From<CodeError> for ApiError {
     }
 }
 
+impl From<crate::proof_of_work::PowError> for ApiError {
+    fn from(error: crate::proof_of_work::PowError) -> Self {
+        match error {
+            crate::proof_of_work::PowError::Refused(refusal) => ApiError::ProofOfWork(refusal),
+            crate::proof_of_work::PowError::Database(e) => ApiError::Database(e),
+        }
+    }
+}
+
 impl From<AvailabilityError> for ApiError {
     fn from(error: AvailabilityError) -> Self {
         match error {
             AvailabilityError::Range(issue) => ApiError::Validation(vec![issue]),
             AvailabilityError::UnknownBranch => ApiError::NotFound,
             AvailabilityError::ServiceNotOffered => ApiError::ServiceNotOffered,
-            AvailabilityError::Store(e) => ApiError::Internal(e.to_string()),
+            AvailabilityError::Store(e) => e.into(),
         }
     }
 }
 
 impl From<crate::db::StoreError> for ApiError {
     fn from(error: crate::db::StoreError) -> Self {
-        ApiError::Internal(error.to_string())
+        match error {
+            // Kept whole: a cancelled statement is an overload (503), not a bug.
+            crate::db::StoreError::Database(e) => ApiError::Database(e),
+            e @ crate::db::StoreError::Corrupt { .. } => ApiError::Internal(e.to_string()),
+        }
     }
 }
 
@@ -594,7 +828,16 @@ pub async fn localize(
         .response()
         .error()
         .and_then(|e| e.as_error::<ApiError>())
-        .map(|e| e.render(lang));
+        .map(|e| {
+            let mut new = e.render(lang);
+            // Headers added on the way out (rate limits, caching) stay.
+            for (name, value) in response.headers() {
+                if !new.headers().contains_key(name) && name != header::CONTENT_LENGTH {
+                    new.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+            new
+        });
     Ok(match rendered {
         Some(new) => response.into_response(new).map_into_right_body(),
         None => response.map_into_left_body(),

@@ -199,6 +199,7 @@ fn insert(conn: &mut DbConnection, seed: &SeedFile) -> Result<(), SeedError> {
                 fee_sen: service.fee_sen,
                 fee_note_ms: service.fee_note_ms.clone(),
                 fee_note_en: service.fee_note_en.clone(),
+                rush: false,
             })
             .execute(conn)?;
         for (position, doc) in (1..).zip(&service.documents) {

@@ -163,6 +163,19 @@ impl Layout {
     }
 }
 
+/// The status in words, in both languages: never the raw code.
+fn status_label(status: temujanji_shared::wire::AppointmentStatus) -> String {
+    use temujanji_shared::wire::AppointmentStatus::*;
+    match status {
+        Booked => "Ditempah / Booked",
+        CheckedIn => "Telah daftar masuk / Checked in",
+        Completed => "Selesai / Served",
+        Cancelled => "Dibatalkan / Cancelled",
+        NoShow => "Tidak hadir / No-show",
+    }
+    .to_owned()
+}
+
 fn label(ms: &str, en: &str) -> Bilingual {
     Bilingual {
         ms: ms.to_owned(),
@@ -296,10 +309,7 @@ pub fn render(appointment: &Appointment) -> Result<Vec<u8>, SlipError> {
         &[a.service.name.ms.clone(), a.service.name.en.clone()],
     );
     page.field(&label("Cawangan", "Branch"), &branch_lines(&a.branch, true));
-    page.field(
-        &label("Status", "Status"),
-        &[a.status.code().replace('_', " ")],
-    );
+    page.field(&label("Status", "Status"), &[status_label(a.status)]);
     page.rule();
 
     page.line(

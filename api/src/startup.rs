@@ -34,7 +34,7 @@ impl Application {
     /// Connects, migrates, seeds and binds; the server runs once [`Self::run_until_stopped`]
     /// is awaited.
     pub async fn build(config: Config) -> Result<Self, String> {
-        let pool = db::connect(&config.database, config.db_pool_size)?;
+        let pool = db::connect(&config.database, config.db_pool)?;
         let setup_pool = pool.clone();
         web::block(move || {
             let mut conn = setup_pool
@@ -67,21 +67,49 @@ impl Application {
             code_key: crate::auth::codes::code_key(&config.jwt_secret),
             qr_key: crate::qr_payload::QrKey::derive(&config.jwt_secret),
             letters: Letters::new(&public_url)?,
-            outbox_wake: tokio::sync::Notify::new(),
+            outbox_wake: crate::state::OutboxWake::default(),
             sessions: crate::staff::Sessions::new(&config.jwt_secret),
             strikes: config.strikes,
+            limits: config.limits,
+            throttle: crate::throttle::Throttle::new(
+                &config.jwt_secret,
+                matches!(config.database, crate::db::DatabaseUrl::Postgres(_)),
+                config.network_rate_limits,
+                config.trusted_proxies.clone(),
+            ),
+            partner_tokens: crate::partners::tokens::PartnerTokens::new(
+                config.partner_keys.clone(),
+            ),
+            webhook_keys: crate::partners::WebhookKeys::new(&config.jwt_secret),
+            partner_secret_grace: config.partner_secret_grace,
+            pow: crate::proof_of_work::ProofOfWork::new(
+                &config.jwt_secret,
+                config.pow_max_number,
+                config.pow_ttl,
+            ),
         });
-        let worker = Worker::new(state.clone().into_inner(), transport, config.outbox);
+        let worker = Worker::new(
+            state.clone().into_inner(),
+            transport,
+            config.outbox,
+            config.webhooks,
+        );
         let openapi = routes::openapi();
         let static_dir = config.static_dir.clone();
         let kept = state.clone();
 
+        let security = web::Data::new(crate::security_headers::SecurityHeaders::new(
+            &config.static_dir,
+            config.public_url.as_deref(),
+        ));
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(problem::localize))
+                .wrap(from_fn(crate::security_headers::add))
                 .wrap(Compress::default())
                 .wrap(Logger::new("%r %s %b %Dms"))
                 .app_data(state.clone())
+                .app_data(security.clone())
                 .app_data(keys.clone())
                 .app_data(web::PayloadConfig::new(routes::json::LIMIT))
                 .app_data(web::QueryConfig::default().error_handler(problem::extractor_error))

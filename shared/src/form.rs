@@ -78,15 +78,19 @@ fn parse_id_type(input: &str) -> Result<IdType, ValidationError> {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct AddressForm {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, min_length = 1))]
     pub line1: Option<String>,
     #[serde(default)]
     pub line2: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, min_length = 1))]
     pub postcode: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, min_length = 1))]
     pub city: Option<String>,
     /// State or federal territory code, e.g. `SGR`, `KUL`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, min_length = 1, max_length = 3))]
     pub state: Option<String>,
 }
 
@@ -95,20 +99,26 @@ pub struct AddressForm {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct ApplicantForm {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, min_length = 1))]
     pub name: Option<String>,
     /// `mykad` or `passport`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, pattern = "^(mykad|passport)$"))]
     pub id_type: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, min_length = 1))]
     pub id_number: Option<String>,
     /// ISO 3166-1 alpha-3; `MYS` for MyKad holders (may be omitted for them).
     #[serde(default)]
     pub nationality: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub address: AddressForm,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, min_length = 1))]
     pub phone: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, min_length = 1))]
     pub email: Option<String>,
 }
 
@@ -117,17 +127,27 @@ pub struct ApplicantForm {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct BookingForm {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, min_length = 1))]
     pub branch: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, min_length = 1))]
     pub service: Option<String>,
     /// `YYYY-MM-DD`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, format = Date))]
     pub date: Option<String>,
     /// `HH:MM`, the start of one of the day's slots.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, min_length = 1))]
     pub start: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub applicant: ApplicantForm,
+    /// A solved challenge from `GET /api/v1/auth/challenge` (see the code request): needed by
+    /// an applicant while the service is in rush mode (`rush` in the catalogue), ignored
+    /// otherwise and for partners. Not part of an `Idempotency-Key`'s request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub altcha: Option<String>,
 }
 
 /// Who the applicant is: one identity document.
@@ -349,6 +369,7 @@ mod tests {
                 phone: Some("012-345 6789".into()),
                 email: Some("Siti@Example.com".into()),
             },
+            altcha: None,
         }
     }
 

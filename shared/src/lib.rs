@@ -18,6 +18,7 @@ pub mod passport;
 pub mod phone;
 pub mod reference;
 
+pub mod altcha;
 pub mod form;
 pub mod problem;
 pub mod rules;

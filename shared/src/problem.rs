@@ -12,6 +12,12 @@ use utoipa::ToSchema;
 pub enum ProblemType {
     ValidationFailed,
     BadRequest,
+    /// A missing, wrong, expired or spent proof of work (ALTCHA): solve a new challenge.
+    ProofOfWorkFailed,
+    /// A request body larger than the API reads (413).
+    ContentTooLarge,
+    /// A known path with a method it does not have (the `Allow` header lists those it has).
+    MethodNotAllowed,
     NotFound,
     Unauthorized,
     Forbidden,
@@ -23,11 +29,22 @@ pub enum ProblemType {
     BranchClosed,
     Blocked,
     DuplicateActiveAppointment,
+    /// The identity cannot book this service now (told to anyone but the holder of its
+    /// active appointment).
+    IdentityUnavailable,
+    /// R5: the e-mail or phone already holds as many active appointments as allowed.
+    TooManyActiveAppointments,
+    /// R5: the appointment was already moved as often as allowed.
+    RescheduleLimitReached,
     InvalidStatus,
     AppointmentStarted,
     ConcurrentChange,
     IdempotencyKeyReused,
     IdempotencyInProgress,
+    /// A partner write without an `Idempotency-Key` header.
+    IdempotencyKeyRequired,
+    /// A partner token without the scope the operation needs.
+    InsufficientScope,
     InvalidCode,
     CodeExpired,
     TooManyAttempts,
@@ -38,6 +55,8 @@ pub enum ProblemType {
     WrongDay,
     StrandedUnconfirmed,
     InternalError,
+    /// Too busy right now (no database connection free in time): retry after `Retry-After`.
+    ServiceUnavailable,
     /// A type this build does not know yet (a newer server); treated as a generic failure.
     #[serde(other)]
     Unknown,
@@ -50,6 +69,9 @@ impl ProblemType {
         match self {
             ValidationFailed => "validation_failed",
             BadRequest => "bad_request",
+            ContentTooLarge => "content_too_large",
+            ProofOfWorkFailed => "proof_of_work_failed",
+            MethodNotAllowed => "method_not_allowed",
             NotFound => "not_found",
             Unauthorized => "unauthorized",
             Forbidden => "forbidden",
@@ -61,11 +83,16 @@ impl ProblemType {
             BranchClosed => "branch_closed",
             Blocked => "blocked",
             DuplicateActiveAppointment => "duplicate_active_appointment",
+            IdentityUnavailable => "identity_unavailable",
+            TooManyActiveAppointments => "too_many_active_appointments",
+            RescheduleLimitReached => "reschedule_limit_reached",
             InvalidStatus => "invalid_status",
             AppointmentStarted => "appointment_started",
             ConcurrentChange => "concurrent_change",
             IdempotencyKeyReused => "idempotency_key_reused",
             IdempotencyInProgress => "idempotency_in_progress",
+            IdempotencyKeyRequired => "idempotency_key_required",
+            InsufficientScope => "insufficient_scope",
             InvalidCode => "invalid_code",
             CodeExpired => "code_expired",
             TooManyAttempts => "too_many_attempts",
@@ -76,6 +103,7 @@ impl ProblemType {
             WrongDay => "wrong_day",
             StrandedUnconfirmed => "stranded_unconfirmed",
             InternalError => "internal_error",
+            ServiceUnavailable => "service_unavailable",
             Unknown => "unknown",
         }
     }

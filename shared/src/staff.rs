@@ -13,7 +13,9 @@ use crate::wire::{Appointment, AppointmentStatus, ClockTime};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct LoginForm {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub username: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub password: String,
 }
 
@@ -21,6 +23,7 @@ pub struct LoginForm {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct RefreshForm {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub refresh_token: String,
 }
 
@@ -53,6 +56,7 @@ pub struct ServeForm {
     /// The amount charged to the card, in sen (RM200.00 = 20000).
     pub amount_sen: i64,
     /// The card terminal's approval code (6 letters or digits).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub approval_code: String,
 }
 
@@ -61,6 +65,7 @@ pub struct ServeForm {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct StaffCancelForm {
     /// Why, for the audit log (e.g. "arrived 40 minutes late").
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub reason: String,
 }
 
@@ -137,6 +142,7 @@ pub struct DayBoard {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct CallNextForm {
     /// The counter calling, as shown in the hall: 1 to 4 letters or digits, e.g. `3`, `A2`.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub counter: String,
 }
 
@@ -265,6 +271,7 @@ pub enum BlockKind {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct BlockForm {
     pub kind: BlockKind,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub value: String,
     /// The passport's issuing country; only for `passport`.
     #[serde(default)]
@@ -274,6 +281,7 @@ pub struct BlockForm {
     /// For staff only; never shown to the applicant.
     pub note: String,
     /// The last day of the block (inclusive).
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
     pub until: String,
 }
 
@@ -281,6 +289,7 @@ pub struct BlockForm {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct LiftForm {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub reason: String,
 }
 

@@ -106,6 +106,10 @@ pub struct Service {
     pub fee_sen: i32,
     pub fee_note: Bilingual,
     pub documents: Vec<Bilingual>,
+    /// Rush mode (a hot release): booking this service needs a solved challenge from
+    /// `GET /api/v1/auth/challenge`, sent as `altcha` with the booking.
+    #[serde(default)]
+    pub rush: bool,
 }
 
 /// Why a day cannot be booked.
@@ -285,7 +289,14 @@ pub struct Appointment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct EmailCodeRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub email: String,
+    /// A solved challenge from `GET /api/v1/auth/challenge`: base64 of the JSON
+    /// `{algorithm, challenge, number, salt, signature}` (the ALTCHA protocol). Each
+    /// challenge can be used once, until it expires.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1))]
+    pub altcha: String,
 }
 
 /// Answer to `POST /api/v1/auth/email-codes`.
@@ -303,7 +314,9 @@ pub struct EmailCodeSent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct VerifyEmailCode {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub email: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub code: String,
 }
 
@@ -322,9 +335,15 @@ pub struct Token {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct RescheduleForm {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, format = Date))]
     pub date: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, min_length = 1))]
     pub start: Option<String>,
+    /// A solved challenge from `GET /api/v1/auth/challenge`: needed by an applicant while the
+    /// service is in rush mode, ignored otherwise and for partners.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub altcha: Option<String>,
 }
 
 /// One per-field problem in a `validation_failed` answer.

@@ -20,7 +20,8 @@ use temujanji_shared::reference::Reference;
 use temujanji_shared::{Lang, ValidationError};
 
 /// Checks the properties for one input: accepted values re-parse to themselves from their
-/// normalised text and round-trip through JSON; rejections have a code and two messages.
+/// normalised text and round-trip through JSON; rejections have a code and two messages, and
+/// serde refuses them too.
 fn check<T>(
     input: &str,
     parse: impl Fn(&str) -> Result<T, ValidationError>,
@@ -29,11 +30,9 @@ fn check<T>(
 where
     T: PartialEq + Debug + Serialize + DeserializeOwned,
 {
-    match parse(input) {
-        Ok(value) => {
+    match check_parse(input, &parse, &text)? {
+        Some(value) => {
             let normal = text(&value);
-            let reparsed = parse(&normal);
-            prop_assert_eq!(reparsed.as_ref(), Ok(&value), "re-parsing {:?}", normal);
             let json =
                 serde_json::to_string(&value).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(json, serde_json::to_string(&normal).unwrap_or_default());
@@ -41,10 +40,7 @@ where
                 serde_json::from_str(&serde_json::to_string(&normal).unwrap_or_default());
             prop_assert!(back.is_ok_and(|back| back == value));
         }
-        Err(error) => {
-            prop_assert!(!error.code().is_empty());
-            prop_assert!(!error.message(Lang::Ms).is_empty());
-            prop_assert!(!error.message(Lang::En).is_empty());
+        None => {
             let json = serde_json::to_string(input).unwrap_or_default();
             prop_assert!(
                 serde_json::from_str::<T>(&json).is_err(),
@@ -54,6 +50,33 @@ where
         }
     }
     Ok(())
+}
+
+/// The parser's own properties, for parsers whose result depends on more than the text (a MyKad
+/// on a fixed day), where serde, which parses as of today, cannot be compared: accepted values
+/// re-parse to themselves; rejections have a code and two messages. Returns the accepted value.
+fn check_parse<T>(
+    input: &str,
+    parse: impl Fn(&str) -> Result<T, ValidationError>,
+    text: impl Fn(&T) -> String,
+) -> Result<Option<T>, TestCaseError>
+where
+    T: PartialEq + Debug,
+{
+    match parse(input) {
+        Ok(value) => {
+            let normal = text(&value);
+            let reparsed = parse(&normal);
+            prop_assert_eq!(reparsed.as_ref(), Ok(&value), "re-parsing {:?}", normal);
+            Ok(Some(value))
+        }
+        Err(error) => {
+            prop_assert!(!error.code().is_empty());
+            prop_assert!(!error.message(Lang::Ms).is_empty());
+            prop_assert!(!error.message(Lang::En).is_empty());
+            Ok(None)
+        }
+    }
 }
 
 /// Checks every type against one input.
@@ -112,7 +135,7 @@ proptest! {
 
     #[test]
     fn mykad_with_fixed_today(input in prop_oneof![plausible(), any::<String>()]) {
-        check(&input, |s| MyKad::parse_on(s, fixed_today()), |v| v.as_str().to_owned())?;
+        check_parse(&input, |s| MyKad::parse_on(s, fixed_today()), |v| v.as_str().to_owned())?;
     }
 
     #[test]

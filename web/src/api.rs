@@ -7,6 +7,7 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use temujanji_shared::Lang;
+use temujanji_shared::altcha::Challenge;
 use temujanji_shared::form::BookingForm;
 use temujanji_shared::problem::ProblemType;
 use temujanji_shared::wire::{
@@ -124,29 +125,51 @@ pub async fn availability(
 /// The longest cool-down between two codes; a longer wait is the hourly cap, not a cool-down.
 const RESEND_COOLDOWN_MAX: i64 = 60;
 
-/// Asks for a code for `email`; `Ok` carries the seconds before another may be asked for. A
-/// code sent moments ago (the resend cool-down) counts as sent: it is still valid, so the
-/// applicant can use it rather than wait.
+/// Asks for a code for `email`, after solving the server's proof-of-work challenge; `Ok`
+/// carries the seconds before another may be asked for. A code sent moments ago (the resend
+/// cool-down) counts as sent: it is still valid, so the applicant can use it rather than wait.
 pub async fn request_code(lang: Lang, email: &str) -> Answer<i64> {
+    // A challenge can expire while a slow phone solves it: one more try with a fresh one.
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let response = send_code_request(lang, email).await?;
+        if response.status() == 429 {
+            let wait = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.trim().parse::<i64>().ok());
+            if let Some(wait) = wait.filter(|w| *w <= RESEND_COOLDOWN_MAX) {
+                return Ok(wait);
+            }
+        }
+        match decode::<EmailCodeSent>(response).await {
+            Err(failure) if failure.kind() == Some(ProblemType::ProofOfWorkFailed) && tries < 2 => {
+                continue;
+            }
+            answer => return answer.map(|sent| sent.resend_after),
+        }
+    }
+}
+
+/// A freshly solved proof-of-work challenge, as the `altcha` field.
+async fn solved_challenge() -> Answer<String> {
+    let challenge: Challenge = get(Request::get("/api/v1/auth/challenge")).await?;
+    crate::proof_of_work::solve(&challenge)
+        .await
+        .ok_or(Failure::Network)
+}
+
+async fn send_code_request(lang: Lang, email: &str) -> Answer<Response> {
+    let altcha = solved_challenge().await?;
     let body = EmailCodeRequest {
         email: email.to_owned(),
+        altcha,
     };
     let request = with_lang(Request::post("/api/v1/auth/email-codes"), lang)
         .json(&body)
         .map_err(|_| Failure::Network)?;
-    let response = request.send().await.map_err(|_| Failure::Network)?;
-    if response.status() == 429 {
-        let wait = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.trim().parse::<i64>().ok());
-        if let Some(wait) = wait.filter(|w| *w <= RESEND_COOLDOWN_MAX) {
-            return Ok(wait);
-        }
-    }
-    decode::<EmailCodeSent>(response)
-        .await
-        .map(|sent| sent.resend_after)
+    request.send().await.map_err(|_| Failure::Network)
 }
 
 pub async fn verify_code(lang: Lang, email: &str, code: &str) -> Answer<Token> {
@@ -159,10 +182,33 @@ pub async fn verify_code(lang: Lang, email: &str, code: &str) -> Answer<Token> {
 }
 
 /// Books; `key` makes a retry of the same submission safe (`Idempotency-Key`).
-pub async fn book(lang: Lang, token: &str, key: &str, form: &BookingForm) -> Answer<Appointment> {
-    let builder =
-        bearer(Request::post("/api/v1/appointments"), token).header("Idempotency-Key", key);
-    post(with_lang(builder, lang), form).await
+/// Books; while the service is in `rush` mode, with a solved proof-of-work challenge. A
+/// refused or expired solution (or a rush that began after the catalogue was loaded) gets one
+/// more try with a fresh one, under the same `Idempotency-Key`.
+pub async fn book(
+    lang: Lang,
+    token: &str,
+    key: &str,
+    form: &BookingForm,
+    rush: bool,
+) -> Answer<Appointment> {
+    let mut solve = rush;
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let mut form = form.clone();
+        if solve {
+            form.altcha = Some(solved_challenge().await?);
+        }
+        let builder =
+            bearer(Request::post("/api/v1/appointments"), token).header("Idempotency-Key", key);
+        match post(with_lang(builder, lang), &form).await {
+            Err(failure) if failure.kind() == Some(ProblemType::ProofOfWorkFailed) && tries < 2 => {
+                solve = true;
+            }
+            answer => return answer,
+        }
+    }
 }
 
 pub async fn appointment(lang: Lang, token: &str, reference: &str) -> Answer<Appointment> {
@@ -184,11 +230,24 @@ pub async fn reschedule(
     start: &str,
 ) -> Answer<Appointment> {
     let url = format!("/api/v1/appointments/{reference}/reschedule");
-    let body = RescheduleForm {
+    let mut body = RescheduleForm {
         date: Some(date.to_string()),
         start: Some(start.to_owned()),
+        altcha: None,
     };
-    post(with_lang(bearer(Request::post(&url), token), lang), &body).await
+    // The page does not know whether the service is in rush mode: asked for a proof of work,
+    // it solves one and tries once more.
+    loop {
+        match post(with_lang(bearer(Request::post(&url), token), lang), &body).await {
+            Err(failure)
+                if failure.kind() == Some(ProblemType::ProofOfWorkFailed)
+                    && body.altcha.is_none() =>
+            {
+                body.altcha = Some(solved_challenge().await?);
+            }
+            answer => return answer,
+        }
+    }
 }
 
 /// Fetches the PDF slip with the token and hands it to the browser as a download.

@@ -8,6 +8,7 @@ mod calendar;
 mod fields;
 mod i18n;
 mod pages;
+mod proof_of_work;
 mod qr;
 mod session;
 mod staff;

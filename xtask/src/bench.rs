@@ -45,6 +45,10 @@ fn start(database_url: &str, dir: &std::path::Path) -> Result<Server, String> {
         .env("TEMUJANJI_MAIL_DIR", dir.join("outbox"))
         .env("TEMUJANJI_DATA_DIR", dir.join("data"))
         .env("RUST_LOG", "warn")
+        // Throughput, not load shedding: requests queue for a connection as long as needed.
+        .env("TEMUJANJI_DB_POOL_WAIT_MS", "30000")
+        // One machine plays every client: the network-keyed limits would refuse it at once.
+        .env("TEMUJANJI_RATE_LIMITS", "off")
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start the server: {e}"))?;
@@ -213,7 +217,7 @@ async fn measure(backend: &'static str, url: &str) -> Result<Results, String> {
                 "name": "Bench Applicant", "id_type": "mykad",
                 "id_number": format!("8{}0101-10-{:04}", n / 10_000, n % 10_000),
                 "address": { "line1": "1 Jalan Bench", "postcode": "40000", "city": "Shah Alam", "state": "SGR" },
-                "phone": "0123456789", "email": email
+                "phone": format!("012{:07}", n % 10_000_000), "email": email
             }
         });
         requests.push((token, body));
@@ -280,14 +284,14 @@ async fn measure(backend: &'static str, url: &str) -> Result<Results, String> {
 }
 
 /// The `p` quantile of sorted samples.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted
         .get(((sorted.len() as f64 - 1.0) * p) as usize)
         .copied()
         .unwrap_or(0.0)
 }
 
-fn machine() -> String {
+pub(crate) fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {
@@ -368,12 +372,17 @@ fn first_load_section(load: &crate::web::FirstLoad) -> String {
     )
 }
 
-fn write_report(results: &[Results], load: &crate::web::FirstLoad) -> Result<(), String> {
-    let commit = Command::new("git")
+/// The commit measured.
+pub(crate) fn commit() -> String {
+    Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn write_report(results: &[Results], load: &crate::web::FirstLoad) -> Result<(), String> {
+    let commit = commit();
     let mut table = String::from(
         "| Backend | Availability reads/s | Read p50 | Read p99 | Booking requests/s | Bookings committed/s | Booking p50 | Booking p99 | Booked / seats | 409 slot_full | Other |\n\
          |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",

@@ -7,6 +7,7 @@
 //! - `bench`      measure throughput on both backends into `docs/PERFORMANCE.md`
 
 mod bench;
+mod pow_bench;
 mod setup;
 mod web;
 
@@ -20,9 +21,10 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("build-web") => setup::wasm_toolchain().and_then(|()| web::build()),
         Some("openapi") => openapi(),
+        Some("bench") if args.get(1).map(String::as_str) == Some("pow") => pow_bench::run(),
         Some("bench") => bench::run(),
         _ => Err(format!(
-            "usage: cargo xtask <run [--release] | test | build-web | openapi | bench>{}",
+            "usage: cargo xtask <run [--release] | test | build-web | openapi | bench [pow]>{}",
             args.first()
                 .map(|a| format!(" (unknown command {a:?})"))
                 .unwrap_or_default()

@@ -9,7 +9,57 @@ pub fn all() -> Result<(), String> {
     nextest()?;
     wasm_toolchain()?;
     chromium()?;
+    schemathesis()?;
+    shell_tools()?;
     postgres()
+}
+
+/// What docs/PARTNERS.md's examples use (its test runs them).
+fn shell_tools() -> Result<(), String> {
+    let missing: Vec<&str> = ["curl", "jq", "openssl"]
+        .into_iter()
+        .filter(|tool| !succeeds("sh", &["-c", &format!("command -v {tool}")]))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        apt_install(&missing)
+    }
+}
+
+/// The Schemathesis version the API's spec is checked with (`tests/.../schemathesis.rs`).
+pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
+
+/// Schemathesis from PyPI, in a virtual environment under the target directory (Debian's
+/// `python3-venv`).
+fn schemathesis() -> Result<(), String> {
+    let venv = crate::target_dir().join("schemathesis");
+    let binary = venv.join("bin").join("schemathesis");
+    let wanted = SCHEMATHESIS_VERSION;
+    let installed = Command::new(&binary)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    if installed.contains(wanted) {
+        return Ok(());
+    }
+    let venv_text = venv.display().to_string();
+    if !venv.join("bin").join("pip").is_file() {
+        if !succeeds("python3", &["-m", "venv", "--help"]) {
+            apt_install(&["python3-venv"])?;
+        }
+        cmd("python3", &["-m", "venv", &venv_text])?;
+    }
+    let pip = venv.join("bin").join("pip").display().to_string();
+    cmd(
+        &pip,
+        &[
+            "install",
+            "--quiet",
+            &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+        ],
+    )
 }
 
 fn succeeds(program: &str, args: &[&str]) -> bool {

@@ -44,6 +44,9 @@ pub const MAX_ATTEMPTS: i32 = 5;
 pub const RESEND_COOLDOWN_SECONDS: i64 = 30;
 /// Codes one address may request per hour.
 pub const MAX_CODES_PER_HOUR: i64 = 10;
+/// Wrong codes accepted for one address in 24 hours, whatever the number of codes sent: a
+/// guesser gets this many tries a day out of a million.
+pub const MAX_FAILED_PER_DAY: i64 = 20;
 
 /// The key that codes are hashed with: derived from the server secret, so that it differs
 /// from the token-signing key.
@@ -62,10 +65,14 @@ fn code_hash(key: &[u8], email: &EmailAddress, code: &OneTimeCode) -> Result<Str
 /// Creates a new code for `email`, retiring earlier ones, and queues the e-mail that `compose`
 /// writes for it (given the code and its expiry) in the same transaction: if composing fails,
 /// the earlier code stays valid and nothing counts against the limits.
+///
+/// The resend cool-down and the hourly cap count the codes `requester` (a keyed hash of the
+/// requester's network) asked for this address: another network's requests never use them up.
 pub fn create(
     conn: &mut DbConnection,
     key: &[u8],
     email: &EmailAddress,
+    requester: &str,
     now: NaiveDateTime,
     compose: impl FnOnce(&OneTimeCode, NaiveDateTime) -> Result<Outgoing, crate::mail::ComposeError>,
 ) -> Result<(), CodeError> {
@@ -77,6 +84,7 @@ pub fn create(
         lock_key(conn, &format!("email-code:{email}"))?;
         let recent: Vec<(NaiveDateTime, Option<NaiveDateTime>)> = email_codes::table
             .filter(email_codes::email.eq(email.as_str()))
+            .filter(email_codes::requested_from.eq(requester))
             .filter(email_codes::created_at.gt(now - TimeDelta::hours(1)))
             .order(email_codes::created_at.desc())
             .select((email_codes::created_at, email_codes::used_at))
@@ -106,6 +114,7 @@ pub fn create(
                 email_codes::created_at.eq(now),
                 email_codes::expires_at.eq(expires_at),
                 email_codes::attempts.eq(0),
+                email_codes::requested_from.eq(requester),
             ))
             .execute(conn)?;
         outbox::enqueue(conn, &compose(&code, expires_at)?, now)?;
@@ -149,6 +158,15 @@ pub fn verify(
         if attempts >= MAX_ATTEMPTS {
             return Ok(Attempt::Exhausted);
         }
+        // A new code does not reset the budget: wrong tries are capped per address and day.
+        let failed_today: Option<i64> = email_codes::table
+            .filter(email_codes::email.eq(email.as_str()))
+            .filter(email_codes::created_at.gt(now - TimeDelta::hours(24)))
+            .select(diesel::dsl::sum(email_codes::attempts))
+            .first(conn)?;
+        if failed_today.unwrap_or(0) >= MAX_FAILED_PER_DAY {
+            return Ok(Attempt::Exhausted);
+        }
         if !constant_time_eq(stored.as_bytes(), hash.as_bytes()) {
             // Conditional on the count, so concurrent wrong tries cannot exceed the limit.
             let counted = diesel::update(email_codes::table)
@@ -177,6 +195,14 @@ pub fn verify(
             Attempt::NoCode
         })
     })?;
+    if matches!(attempt, Attempt::Wrong { .. } | Attempt::Exhausted) {
+        // A security event; the address is not in it.
+        tracing::warn!(
+            target: "temujanji::security",
+            exhausted = matches!(attempt, Attempt::Exhausted),
+            "one-time code check failed"
+        );
+    }
     match attempt {
         Attempt::Verified => Ok(()),
         Attempt::Wrong { attempts_left } => Err(CodeError::Wrong { attempts_left }),

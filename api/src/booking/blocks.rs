@@ -245,19 +245,27 @@ pub fn create(
     now: NaiveDateTime,
 ) -> Result<Block, BookingError> {
     authz::global(principal, Action::ManageBlocks)?;
-    write_transaction(conn, |conn| {
-        let id = insert(conn, block, &audit::actor_name(principal), now)?;
-        let created = load(conn, id)?;
-        audit_block(
-            conn,
-            principal,
-            AuditAction::BlockCreated,
-            &created,
-            None,
-            now,
-        )?;
-        Ok(created)
-    })
+    write_transaction(conn, |conn| insert_audited(conn, block, principal, now))
+}
+
+/// Inserts `block` and its audit entry, inside the caller's transaction.
+fn insert_audited(
+    conn: &mut DbConnection,
+    block: &NewBlock,
+    principal: &Principal,
+    now: NaiveDateTime,
+) -> Result<Block, BookingError> {
+    let id = insert(conn, block, &audit::actor_name(principal), now)?;
+    let created = load(conn, id)?;
+    audit_block(
+        conn,
+        principal,
+        AuditAction::BlockCreated,
+        &created,
+        None,
+        now,
+    )?;
+    Ok(created)
 }
 
 fn insert(
@@ -278,6 +286,24 @@ fn insert(
         ))
         .returning(blocks::id)
         .get_result(conn)?)
+}
+
+/// Blocks the e-mail that made a fraudulent booking, in the voiding transaction.
+pub(super) fn block_for_fraud(
+    conn: &mut DbConnection,
+    email: &str,
+    note: &str,
+    until: NaiveDate,
+    principal: &Principal,
+    now: NaiveDateTime,
+) -> Result<(), BookingError> {
+    let block = NewBlock {
+        target: BlockTarget::Email(email.to_owned()),
+        category: BlockCategory::Fraud,
+        note: note.to_owned(),
+        until,
+    };
+    insert_audited(conn, &block, principal, now).map(drop)
 }
 
 /// Lifts a block at once, keeping it on record with who lifted it and why.
@@ -325,9 +351,10 @@ pub(crate) fn apply_strike_rule(
     row: &AppointmentRow,
     now: NaiveDateTime,
 ) -> Result<(), BookingError> {
-    // The office's own cancellations are never the applicant's fault.
+    // The office's own cancellations are never the applicant's fault, nor is a booking
+    // voided as fraud (somebody else made it with this identity).
     let late = |r: &AppointmentRow| {
-        r.cancelled_by.as_deref() != Some("office")
+        !matches!(r.cancelled_by.as_deref(), Some("office" | "fraud"))
             && r.cancelled_at.is_some_and(|at| {
                 clock::to_malaysia(at)
                     > r.date.and_time(r.start_time) - TimeDelta::hours(rule.late_cancel_hours)

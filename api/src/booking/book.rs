@@ -29,11 +29,21 @@ pub fn book(
     idempotency: Option<&Idempotency>,
     ctx: Context<'_>,
 ) -> Result<StoredResponse, BookingError> {
-    match principal {
-        Principal::Applicant(email) if *email == request.applicant.email => {}
+    // An applicant books for the address they proved; a partner for anyone, but only its
+    // services at its branches, and the appointment records it.
+    let partner_id = match principal {
+        Principal::Applicant(email) if *email == request.applicant.email => None,
         Principal::Applicant(_) => return Err(BookingError::EmailMismatch),
+        Principal::Partner(client) => {
+            crate::authz::partner_booking(
+                client,
+                request.branch.as_str(),
+                request.service.as_str(),
+            )?;
+            Some(client.id)
+        }
         _ => return Err(BookingError::Forbidden),
-    }
+    };
     let now = ctx.now;
     // A retry gets the first answer even if the rules would refuse the request today.
     if let Some(idem) = idempotency
@@ -45,6 +55,12 @@ pub fn book(
     let service = request.service.as_str();
     let service_info =
         catalog::find_service(conn, &request.service)?.ok_or(BookingError::NotFound)?;
+    // Spent at once, in its own transaction: a refused attempt in a rush costs a solution too.
+    if service_info.rush
+        && let Some(gate) = &ctx.rush
+    {
+        gate.pass(conn, now)?;
+    }
     let slot = check_slot(conn, branch, service, request.date, request.start, now)?;
     blocks::check_not_blocked(conn, request, clock::to_malaysia(now).date())?;
 
@@ -59,7 +75,8 @@ pub fn book(
             return Err(BookingError::SlotFull);
         }
         expire_identity(conn, request, ctx.fanout, now)?;
-        let row = insert_appointment(conn, request, slot_id, &slot.time, now)?;
+        super::limits::check_active(conn, request, ctx.limits)?;
+        let row = insert_appointment(conn, request, slot_id, &slot.time, partner_id, now)?;
         let appointment = view::view_of(row.clone(), &slot.branch, service_info.clone(), ctx.qr)?;
         let event = Event {
             kind: EventKind::Booked,
@@ -86,6 +103,31 @@ pub fn book(
     booked
 }
 
+/// The refusal for an identity that already holds an active appointment for the service: its
+/// holder is told so; anyone else learns only that the identity cannot book it now (no oracle
+/// for who holds what, and a way out for a person whose identity was squatted).
+fn duplicate_for(
+    conn: &mut DbConnection,
+    request: &BookingRequest,
+) -> Result<BookingError, BookingError> {
+    let identity = &request.applicant.identity;
+    let holder: Option<String> = appointments::table
+        .filter(appointments::id_type.eq(identity.id_type()))
+        .filter(appointments::id_number.eq(identity.number()))
+        .filter(appointments::nationality.eq(identity.nationality()))
+        .filter(appointments::service_code.eq(request.service.as_str()))
+        .filter(
+            appointments::status.eq_any([AppointmentStatus::Booked, AppointmentStatus::CheckedIn]),
+        )
+        .select(appointments::email)
+        .first(conn)
+        .optional()?;
+    Ok(match holder {
+        Some(email) if email == request.applicant.email.as_str() => BookingError::DuplicateActive,
+        _ => BookingError::IdentityUnavailable,
+    })
+}
+
 fn new_reference() -> Reference {
     Reference::from_random_bytes(rand::random::<[u8; 10]>())
 }
@@ -95,6 +137,7 @@ fn insert_appointment(
     request: &BookingRequest,
     slot_id: i64,
     time: &SlotTime,
+    partner_id: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<AppointmentRow, BookingError> {
     let applicant = &request.applicant;
@@ -125,6 +168,7 @@ fn insert_appointment(
             status: AppointmentStatus::Booked,
             created_at: now,
             updated_at: now,
+            partner_id,
         };
         let inserted = savepoint(conn, |conn| {
             diesel::insert_into(appointments::table)
@@ -136,7 +180,7 @@ fn insert_appointment(
             Ok(row) => return Ok(row),
             Err(e) if is_unique_violation(&e, "reference") => continue,
             Err(e) if is_unique_violation(&e, "appointments") => {
-                return Err(BookingError::DuplicateActive);
+                return Err(duplicate_for(conn, request)?);
             }
             Err(e) => return Err(e.into()),
         }

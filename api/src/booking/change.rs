@@ -9,13 +9,14 @@ use temujanji_shared::wire::{self, AppointmentStatus};
 use super::row::{AppointmentRow, authorized, status_of};
 use super::seats::{check_slot, claim_seat, ensure_slot, release_seat};
 use super::view::{parse_branch_code, view};
-use super::{BookingError, Context, transact};
+use super::{BookingError, Context, replayed, transact, transact_once};
 use crate::authz::{Action, Principal};
 use crate::catalog;
 use crate::clock;
 use crate::db::schema::appointments;
 use crate::db::{DbConnection, StoreError};
 use crate::events::{self, Event, EventKind};
+use crate::idempotency::Idempotency;
 
 /// The appointment, for whoever may see it.
 pub fn get(
@@ -40,16 +41,19 @@ fn ensure_not_started(row: &AppointmentRow, now: NaiveDateTime) -> Result<(), Bo
 /// Cancels the appointment and frees its seat at once. The applicant (or partner) cancels a
 /// booked appointment before it starts; staff also cancel a late arrival at the counter
 /// (R4), with a reason the audit log keeps.
+///
+/// With `idempotency`, a retry returns the first outcome instead of `invalid_status`.
 pub fn cancel(
     conn: &mut DbConnection,
     reference: &Reference,
     principal: &Principal,
     reason: Option<&str>,
+    idempotency: Option<&Idempotency>,
     ctx: Context<'_>,
 ) -> Result<wire::Appointment, BookingError> {
     let now = ctx.now;
     let by_staff = matches!(principal, Principal::Staff(_));
-    transact(conn, |conn| {
+    transact_once(conn, idempotency, now, |conn| {
         let before = authorized(conn, reference, principal, Action::CancelAppointment)?;
         let cancellable: &[AppointmentStatus] = if by_staff {
             &[AppointmentStatus::Booked, AppointmentStatus::CheckedIn]
@@ -72,14 +76,21 @@ pub fn cancel(
 
 /// Moves a booked appointment to another slot of the same branch and service: the new seat is
 /// taken and the old one freed in one transaction.
+///
+/// With `idempotency`, a retry returns the first outcome and moves nothing again.
 pub fn reschedule(
     conn: &mut DbConnection,
     reference: &Reference,
     target: &RescheduleTarget,
     principal: &Principal,
+    idempotency: Option<&Idempotency>,
     ctx: Context<'_>,
 ) -> Result<wire::Appointment, BookingError> {
     let now = ctx.now;
+    // A retry gets the first answer even if the rules would refuse the request by now.
+    if let Some(first) = replayed(conn, idempotency, now)? {
+        return Ok(first);
+    }
     let current = authorized(conn, reference, principal, Action::RescheduleAppointment)?;
     let branch = catalog::find_branch(conn, &parse_branch_code(&current.branch_code)?)?
         .ok_or_else(|| StoreError::corrupt("appointment's branch", &current.branch_code))?;
@@ -91,12 +102,23 @@ pub fn reschedule(
         target.start,
         now,
     )?;
-    transact(conn, |conn| {
+    // Rush mode: a move into a hot day costs a proof of work too, spent even if refused.
+    if let Some(gate) = &ctx.rush
+        && catalog::in_rush(conn, &current.service_code)?
+    {
+        gate.pass(conn, now)?;
+    }
+    transact_once(conn, idempotency, now, |conn| {
         let before = authorized(conn, reference, principal, Action::RescheduleAppointment)?;
         if before.status != AppointmentStatus::Booked {
             return Err(BookingError::InvalidStatus(before.status));
         }
         ensure_not_started(&before, now)?;
+        if before.reschedules >= ctx.limits.reschedules {
+            return Err(BookingError::RescheduleLimit {
+                limit: ctx.limits.reschedules,
+            });
+        }
         let new_slot = ensure_slot(
             conn,
             &before.branch_code,
@@ -112,7 +134,9 @@ pub fn reschedule(
             .filter(appointments::id.eq(before.id))
             .filter(appointments::status.eq(AppointmentStatus::Booked))
             .filter(appointments::slot_id.eq(before.slot_id))
+            .filter(appointments::reschedules.lt(ctx.limits.reschedules))
             .set((
+                appointments::reschedules.eq(appointments::reschedules + 1),
                 appointments::slot_id.eq(new_slot),
                 appointments::date.eq(target.date),
                 appointments::start_time.eq(slot.time.start),
@@ -129,9 +153,9 @@ pub fn reschedule(
         // Touch the two slots in id order so that crossing reschedules cannot deadlock.
         if new_slot < before.slot_id {
             claim_seat(conn, new_slot)?;
-            release_seat(conn, before.slot_id)?;
+            release_seat(conn, before.slot_id, now)?;
         } else {
-            release_seat(conn, before.slot_id)?;
+            release_seat(conn, before.slot_id, now)?;
             claim_seat(conn, new_slot)?;
         }
         publish_change(conn, EventKind::Rescheduled, principal, &before, after, ctx)
@@ -164,6 +188,32 @@ pub fn cancel_for_office(
     Ok(())
 }
 
+/// Voids a booking made with someone else's identity or made-up data (supervisors and
+/// administrators): cancelled as `fraud`, its seat freed, the identity free for its real
+/// holder at once, the e-mail that made it blocked for `block_days` (category fraud). A voided
+/// booking never counts as a strike (`blocks::apply_strike_rule`). Audited; the maker is not
+/// e-mailed.
+pub fn void(
+    conn: &mut DbConnection,
+    reference: &Reference,
+    reason: &str,
+    block_days: i64,
+    principal: &Principal,
+    ctx: Context<'_>,
+) -> Result<wire::Appointment, BookingError> {
+    let now = ctx.now;
+    transact(conn, |conn| {
+        let before = authorized(conn, reference, principal, Action::VoidAppointment)?;
+        let voidable = [AppointmentStatus::Booked, AppointmentStatus::NoShow];
+        let Some(after) = cancel_row(conn, &before, &voidable, Some(reason), "fraud", now)? else {
+            return Err(BookingError::InvalidStatus(status_of(conn, before.id)?));
+        };
+        let until = clock::to_malaysia(now).date() + chrono::TimeDelta::days(block_days);
+        super::blocks::block_for_fraud(conn, &after.email, reason, until, principal, now)?;
+        publish_change(conn, EventKind::Voided, principal, &before, after, ctx)
+    })
+}
+
 /// Cancels `before` if it is still in one of `from` (conditional, so two concurrent cancels
 /// free the seat once) and frees its seat; `None` when its status had changed. `by` is who
 /// cancelled: `applicant`, `partner`, `staff` or `office`.
@@ -189,7 +239,7 @@ fn cancel_row(
         .get_result::<AppointmentRow>(conn)
         .optional()?;
     if let Some(after) = &changed {
-        release_seat(conn, after.slot_id)?;
+        release_seat(conn, after.slot_id, now)?;
     }
     Ok(changed)
 }

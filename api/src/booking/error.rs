@@ -37,6 +37,18 @@ pub enum BookingError {
     },
     #[error("the identity already holds an active appointment for this service")]
     DuplicateActive,
+    /// The same, told to somebody else than its holder: nothing more is revealed.
+    #[error("the identity cannot book this service now")]
+    IdentityUnavailable,
+    /// R5: the e-mail or phone already holds `limit` active appointments.
+    #[error("the {by:?} already holds {limit} active appointments")]
+    TooManyActive {
+        by: super::limits::HeldBy,
+        limit: i64,
+    },
+    /// R5: the appointment was moved `limit` times already.
+    #[error("rescheduled {limit} times already")]
+    RescheduleLimit { limit: i32 },
     #[error("the appointment is {0:?}")]
     InvalidStatus(AppointmentStatus),
     #[error("the appointment has started")]
@@ -53,6 +65,9 @@ pub enum BookingError {
     WrongDay(NaiveDate),
     #[error("the block was already lifted")]
     AlreadyLifted,
+    /// Rush mode: the applicant's proof of work is missing, wrong, expired or spent.
+    #[error("proof of work: {0}")]
+    ProofOfWork(crate::proof_of_work::Refusal),
     #[error(transparent)]
     Idempotency(#[from] IdempotencyError),
     #[error(transparent)]
@@ -64,6 +79,15 @@ pub enum BookingError {
 impl From<diesel::result::Error> for BookingError {
     fn from(error: diesel::result::Error) -> Self {
         BookingError::Store(StoreError::Database(error))
+    }
+}
+
+impl From<crate::proof_of_work::PowError> for BookingError {
+    fn from(error: crate::proof_of_work::PowError) -> Self {
+        match error {
+            crate::proof_of_work::PowError::Refused(refusal) => BookingError::ProofOfWork(refusal),
+            crate::proof_of_work::PowError::Database(e) => e.into(),
+        }
     }
 }
 

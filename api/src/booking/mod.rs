@@ -20,6 +20,8 @@ mod change;
 mod counter;
 mod demand;
 mod error;
+pub mod limits;
+pub mod partner;
 pub mod queue;
 pub mod reminders;
 mod row;
@@ -31,15 +33,17 @@ use chrono::NaiveDateTime;
 
 pub use blocks::identity_key;
 pub use book::book;
-pub use change::{cancel, cancel_for_office, get, reschedule};
+pub use change::{cancel, cancel_for_office, get, reschedule, void};
 pub use counter::{CheckIn, Payment, PaymentIssue, check_in, day, mark_no_show, serve, staff_get};
 pub use error::BookingError;
 pub use row::AppointmentRow;
+pub use seats::return_due_seats;
 pub use sweep::expire_no_shows;
 pub use view::view;
 
 use crate::db::{DbConnection, StoreError, is_retryable, write_transaction};
 use crate::events::Fanout;
+use crate::idempotency::{self, Claim, Idempotency, StoredResponse};
 use crate::qr_payload::QrKey;
 
 const TRANSACTION_ATTEMPTS: usize = 3;
@@ -49,9 +53,59 @@ const TRANSACTION_ATTEMPTS: usize = 3;
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub qr: &'a QrKey,
+    /// R5's limits on what one person may hold.
+    pub limits: &'a limits::Limits,
     /// Where the changes' events go.
     pub fanout: Fanout<'a>,
     pub now: NaiveDateTime,
+    /// An applicant's booking: the proof of work it carries, needed while the service is in
+    /// rush mode. `None` for partners and staff, who never need one.
+    pub rush: Option<crate::proof_of_work::RushGate<'a>>,
+}
+
+/// The outcome stored for an earlier request with this key, if there was one.
+fn replayed<T: serde::de::DeserializeOwned>(
+    conn: &mut DbConnection,
+    idempotency: Option<&Idempotency>,
+    now: NaiveDateTime,
+) -> Result<Option<T>, BookingError> {
+    let Some(idem) = idempotency else {
+        return Ok(None);
+    };
+    idempotency::replay(conn, idem, now)?
+        .map(|stored| decode(&stored))
+        .transpose()
+}
+
+fn decode<T: serde::de::DeserializeOwned>(stored: &StoredResponse) -> Result<T, BookingError> {
+    serde_json::from_str(&stored.body)
+        .map_err(|e| BookingError::corrupt("stored idempotent outcome", e.to_string()))
+}
+
+/// [`transact`] once per idempotency key: the transaction claims the key first and stores
+/// its outcome last, so concurrent retries run the change once and all get its outcome.
+fn transact_once<T: serde::Serialize + serde::de::DeserializeOwned>(
+    conn: &mut DbConnection,
+    idempotency: Option<&Idempotency>,
+    now: NaiveDateTime,
+    mut f: impl FnMut(&mut DbConnection) -> Result<T, BookingError>,
+) -> Result<T, BookingError> {
+    if let Some(first) = replayed(conn, idempotency, now)? {
+        return Ok(first);
+    }
+    transact(conn, |conn| {
+        let Some(idem) = idempotency else {
+            return f(conn);
+        };
+        if let Claim::Replay(stored) = idempotency::claim(conn, idem, now)? {
+            return decode(&stored);
+        }
+        let outcome = f(conn)?;
+        let body = serde_json::to_string(&outcome)
+            .map_err(|e| BookingError::corrupt("outcome as JSON", e.to_string()))?;
+        idempotency::store(conn, idem, &StoredResponse { body })?;
+        Ok(outcome)
+    })
 }
 
 /// Runs a write transaction, retrying it when PostgreSQL reports a deadlock or a

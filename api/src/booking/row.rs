@@ -47,6 +47,10 @@ pub struct AppointmentRow {
     pub cancel_reason: Option<String>,
     /// `applicant`, `partner`, `staff` or `office`.
     pub cancelled_by: Option<String>,
+    /// The partner portal that made the appointment, if any.
+    pub partner_id: Option<i64>,
+    /// Times it was moved (R5 caps them).
+    pub reschedules: i32,
 }
 
 impl AppointmentRow {
@@ -54,7 +58,7 @@ impl AppointmentRow {
         authz::AppointmentScope {
             branch: &self.branch_code,
             email: &self.email,
-            partner: None,
+            partner: self.partner_id,
         }
     }
 }
@@ -83,6 +87,7 @@ pub(super) struct NewAppointment<'a> {
     pub status: AppointmentStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub partner_id: Option<i64>,
 }
 
 pub(super) fn find(

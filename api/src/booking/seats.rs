@@ -1,14 +1,15 @@
 //! Slots and their seats (R1–R3): is a slot real and bookable, and the atomic claim and
 //! release of one seat.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
+use rand::Rng;
 use temujanji_shared::wire::ClockTime;
 
 use super::BookingError;
 use crate::catalog::{self, BranchRow};
 use crate::clock;
-use crate::db::schema::slots;
+use crate::db::schema::{seat_returns, services, slots};
 use crate::db::{DbConnection, StoreError, is_unique_violation, savepoint};
 use crate::schedule::{BookingWindow, SlotTime};
 
@@ -114,9 +115,64 @@ pub(super) fn claim_seat(conn: &mut DbConnection, slot_id: i64) -> Result<(), Bo
     }
 }
 
+/// Frees one seat of a cancelled or moved appointment: at once, or, if its service has a
+/// release delay, at a random moment within it (`seat_returns`, given back by
+/// [`return_due_seats`]), so that a freed seat cannot be passed to a chosen buyer.
+pub(super) fn release_seat(
+    conn: &mut DbConnection,
+    slot_id: i64,
+    now: NaiveDateTime,
+) -> Result<(), BookingError> {
+    let service: String = slots::table
+        .find(slot_id)
+        .select(slots::service_code)
+        .first(conn)?;
+    let delay_minutes: i32 = services::table
+        .find(&service)
+        .select(services::release_delay_minutes)
+        .first(conn)?;
+    if delay_minutes <= 0 {
+        return give_back(conn, slot_id);
+    }
+    let delay = rand::rng().random_range(1..=i64::from(delay_minutes) * 60);
+    diesel::insert_into(seat_returns::table)
+        .values((
+            seat_returns::slot_id.eq(slot_id),
+            seat_returns::due_at.eq(now + TimeDelta::seconds(delay)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Gives back every delayed seat due by `now`; returns how many. Safe from every instance at
+/// once: a seat is given back by whoever deletes its row.
+pub fn return_due_seats(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> Result<usize, BookingError> {
+    super::transact(conn, |conn| {
+        let due: Vec<(i64, i64)> = seat_returns::table
+            .filter(seat_returns::due_at.le(now))
+            // Slots in id order, as everywhere else, so that sweepers and moves never lock
+            // two slots in crossing orders.
+            .order((seat_returns::slot_id, seat_returns::id))
+            .select((seat_returns::id, seat_returns::slot_id))
+            .limit(500)
+            .load(conn)?;
+        let mut returned = 0;
+        for (id, slot_id) in due {
+            if diesel::delete(seat_returns::table.find(id)).execute(conn)? == 1 {
+                give_back(conn, slot_id)?;
+                returned += 1;
+            }
+        }
+        Ok(returned)
+    })
+}
+
 /// Gives one seat back. No floor filter: a double release would break
 /// `CHECK (booked >= 0)` or find no row, and either is reported, never hidden.
-pub(super) fn release_seat(conn: &mut DbConnection, slot_id: i64) -> Result<(), BookingError> {
+fn give_back(conn: &mut DbConnection, slot_id: i64) -> Result<(), BookingError> {
     let released = diesel::update(slots::table)
         .filter(slots::id.eq(slot_id))
         .set(slots::booked.eq(slots::booked - 1))

@@ -66,16 +66,43 @@ impl DatabaseUrl {
     }
 }
 
+/// How the pool hands out connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Connections per instance.
+    pub max_size: u32,
+    /// How long a request waits for a free connection before it is refused (503).
+    pub wait: Duration,
+    /// The longest a PostgreSQL statement may run before it is cancelled.
+    pub statement_timeout: Duration,
+}
+
+impl PoolSettings {
+    /// One connection, patient: for commands run by hand.
+    pub fn single() -> Self {
+        PoolSettings {
+            max_size: 1,
+            wait: Duration::from_secs(30),
+            statement_timeout: Duration::from_secs(300),
+        }
+    }
+}
+
 /// r2d2 manager that opens the variant named by the URL and reports the real connection error
 /// (diesel's generic `establish` tries every backend and hides it).
 #[derive(Debug, Clone)]
 pub struct Manager {
     url: DatabaseUrl,
+    /// PostgreSQL's `statement_timeout` on every connection; `None` leaves the server's.
+    statement_timeout: Option<Duration>,
 }
 
 impl Manager {
     pub fn new(url: DatabaseUrl) -> Self {
-        Manager { url }
+        Manager {
+            url,
+            statement_timeout: None,
+        }
     }
 }
 
@@ -123,7 +150,17 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConnection, ConnectError> {
         match &self.url {
-            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgresql(establish_postgres(url)?)),
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = establish_postgres(url)?;
+                if let Some(timeout) = self.statement_timeout {
+                    // A runaway query is cancelled instead of holding a connection for good.
+                    conn.batch_execute(&format!(
+                        "SET statement_timeout = {}",
+                        timeout.as_millis().max(1)
+                    ))?;
+                }
+                Ok(DbConnection::Postgresql(conn))
+            }
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
                 // WAL lets readers run beside the single writer; busy_timeout makes writers
@@ -147,14 +184,17 @@ impl ManageConnection for Manager {
 }
 
 /// Opens the pool, creating the SQLite file's directory if needed, and checks one connection.
-pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<Pool, String> {
+pub fn connect(url: &DatabaseUrl, settings: PoolSettings) -> Result<Pool, String> {
     if let DatabaseUrl::Sqlite(path) = url
         && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
     {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let manager = Manager { url: url.clone() };
+    let manager = Manager {
+        url: url.clone(),
+        statement_timeout: Some(settings.statement_timeout),
+    };
     // Check one connection first so that a bad URL gives its real error at once.
     manager.connect().map_err(|e| {
         // libpq's messages span lines; start-up errors are one line.
@@ -169,8 +209,8 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<Pool, String> {
         )
     })?;
     r2d2::Pool::builder()
-        .max_size(max_size)
-        .connection_timeout(Duration::from_secs(30))
+        .max_size(settings.max_size)
+        .connection_timeout(settings.wait)
         .build(manager)
         .map_err(|e| format!("cannot open the {} pool: {e}", url.backend_name()))
 }
@@ -270,6 +310,12 @@ pub fn is_unique_violation(error: &DieselError, needle: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// True when PostgreSQL cancelled a statement that ran past `statement_timeout`.
+pub fn is_statement_timeout(error: &DieselError) -> bool {
+    matches!(error, DieselError::DatabaseError(_, info)
+        if info.message().contains("statement timeout"))
 }
 
 /// True for errors that a retry of the whole transaction may cure: a PostgreSQL deadlock or

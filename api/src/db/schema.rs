@@ -15,6 +15,8 @@ diesel::table! {
         fee_sen -> Integer,
         fee_note_ms -> Text,
         fee_note_en -> Text,
+        rush -> Bool,
+        release_delay_minutes -> Integer,
     }
 }
 
@@ -138,6 +140,8 @@ diesel::table! {
         approval_code -> Nullable<Text>,
         cancel_reason -> Nullable<Text>,
         cancelled_by -> Nullable<Text>,
+        partner_id -> Nullable<BigInt>,
+        reschedules -> Integer,
     }
 }
 
@@ -166,6 +170,7 @@ diesel::table! {
         expires_at -> Timestamp,
         attempts -> Integer,
         used_at -> Nullable<Timestamp>,
+        requested_from -> Text,
     }
 }
 
@@ -265,8 +270,57 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        channel -> Text,
+        partner_id -> Nullable<BigInt>,
+        event_id -> Nullable<Text>,
+        last_status -> Nullable<Integer>,
     }
 }
+
+diesel::table! {
+    partner_clients (id) {
+        id -> BigInt,
+        client_id -> Text,
+        name -> Text,
+        secret_hash -> Text,
+        previous_secret_hash -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        services -> Text,
+        branches -> Nullable<Text>,
+        scopes -> Text,
+        webhook_url -> Nullable<Text>,
+        webhook_salt -> Text,
+        rate_per_minute -> Integer,
+        burst -> Integer,
+        disabled_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    seat_returns (id) {
+        id -> BigInt,
+        slot_id -> BigInt,
+        due_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    spent_challenges (challenge) {
+        challenge -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rate_buckets (bucket) {
+        bucket -> Text,
+        tat_ms -> BigInt,
+    }
+}
+
+diesel::joinable!(outbox -> partner_clients (partner_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     services,
@@ -283,4 +337,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_users,
     staff_sessions,
     staff_refresh_tokens,
+    partner_clients,
 );

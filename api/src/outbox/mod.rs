@@ -1,4 +1,4 @@
-//! The transactional outbox for e-mail (R7).
+//! The transactional outbox: e-mail (R7) and partner webhooks, one channel each.
 //!
 //! A message is composed (`crate::mail::Letters`) and [`enqueue`]d in the same transaction as
 //! the change it reports — a code, a booking, a change, a cancellation — so it exists exactly
@@ -70,6 +70,40 @@ impl OutboxStatus {
 
 temujanji_shared::sql_text_enum!(OutboxStatus);
 
+/// What carries a message. Each channel has its own worker loop, so a slow webhook receiver
+/// never delays an e-mail.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum Channel {
+    Email,
+    Webhook,
+}
+
+impl Channel {
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(input: &str) -> Option<Self> {
+        [Channel::Email, Channel::Webhook]
+            .into_iter()
+            .find(|c| c.code() == input)
+    }
+}
+
+temujanji_shared::sql_text_enum!(Channel);
+
 /// Sent, failed and discarded messages are deleted this long after their last change.
 pub const RETENTION_DAYS: i64 = 30;
 
@@ -140,10 +174,52 @@ pub fn enqueue(conn: &mut DbConnection, message: &Outgoing, now: NaiveDateTime) 
                 .unwrap_or_default()),
             outbox::envelope_to.eq(to),
             outbox::message.eq(&message.message),
+            outbox::channel.eq(Channel::Email),
             outbox::status.eq(OutboxStatus::Pending),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(now),
             outbox::expires_at.eq(message.expires_at),
+            outbox::created_at.eq(now),
+            outbox::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// A webhook event to deliver to a partner.
+#[derive(Debug, Clone)]
+pub struct Webhook<'a> {
+    pub partner_id: i64,
+    pub event_id: &'a str,
+    /// The event's type, e.g. `appointment.booked`.
+    pub kind: &'a str,
+    pub reference: &'a str,
+    /// The JSON body, signed when it is sent.
+    pub body: &'a [u8],
+    /// Retried until then.
+    pub expires_at: NaiveDateTime,
+}
+
+/// Writes a webhook to the outbox, due at once. Call it inside the transaction of the change.
+pub fn enqueue_webhook(
+    conn: &mut DbConnection,
+    webhook: &Webhook<'_>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::channel.eq(Channel::Webhook),
+            outbox::kind.eq(webhook.kind),
+            outbox::reference.eq(webhook.reference),
+            outbox::partner_id.eq(webhook.partner_id),
+            outbox::event_id.eq(webhook.event_id),
+            outbox::envelope_from.eq(""),
+            outbox::envelope_to.eq(""),
+            outbox::message.eq(webhook.body),
+            outbox::status.eq(OutboxStatus::Pending),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::expires_at.eq(webhook.expires_at),
             outbox::created_at.eq(now),
             outbox::updated_at.eq(now),
         ))
@@ -162,14 +238,21 @@ pub struct Claimed {
     pub message: Vec<u8>,
     /// Including this one.
     pub attempts: i32,
+    /// A webhook's receiver.
+    pub partner_id: Option<i64>,
+    /// A webhook's id.
+    pub event_id: Option<String>,
+    pub created_at: NaiveDateTime,
 }
 
-/// Claims up to `settings.batch` due messages for `token` until the lease ends, counting an
-/// attempt on each. Safe under any number of concurrent claimers (see the module docs).
+/// Claims up to `limit` due messages of `channel` for `token` until the lease ends, counting
+/// an attempt on each. Safe under any number of concurrent claimers (see the module docs).
 pub fn claim(
     conn: &mut DbConnection,
+    channel: Channel,
     token: &str,
     settings: &Settings,
+    limit: i64,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<Claimed>> {
     let unclaimed = || {
@@ -182,6 +265,7 @@ pub fn claim(
     write_transaction(conn, |conn| {
         let due_ids = due
             .filter(due.field(outbox::status).eq(OutboxStatus::Pending))
+            .filter(due.field(outbox::channel).eq(channel))
             .filter(due.field(outbox::next_attempt_at).le(now))
             .filter(
                 due.field(outbox::claimed_until)
@@ -198,7 +282,7 @@ pub fn claim(
                 due.field(outbox::kind).eq(CODE_KIND).desc(),
                 due.field(outbox::next_attempt_at).asc(),
             ))
-            .limit(settings.batch)
+            .limit(limit)
             .select(due.field(outbox::id));
         diesel::update(outbox::table)
             .filter(outbox::id.eq_any(due_ids))
@@ -219,6 +303,9 @@ pub fn claim(
                 outbox::envelope_to,
                 outbox::message,
                 outbox::attempts,
+                outbox::partner_id,
+                outbox::event_id,
+                outbox::created_at,
             ))
             .get_results(conn)
     })
@@ -229,6 +316,7 @@ pub fn mark_sent(
     conn: &mut DbConnection,
     id: i64,
     token: &str,
+    http_status: Option<i32>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     // Only a message still pending: one withdrawn meanwhile (`discard_reminders`) stays so.
@@ -241,6 +329,7 @@ pub fn mark_sent(
             outbox::sent_at.eq(now),
             outbox::claimed_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(None::<String>),
+            outbox::last_status.eq(http_status),
             outbox::updated_at.eq(now),
         ))
         .execute(conn)
@@ -254,17 +343,27 @@ pub enum Failure {
     GaveUp,
 }
 
+/// How an attempt failed.
+#[derive(Debug, Clone)]
+pub struct AttemptError {
+    pub message: String,
+    /// Retrying cannot help (an SMTP 5xx, a malformed message).
+    pub permanent: bool,
+    /// The receiver's HTTP status, for a webhook that got one.
+    pub http_status: Option<i32>,
+}
+
 /// Records a failed attempt: the message is retried after the backoff, or given up when
-/// `permanent` or out of attempts.
+/// permanent or out of attempts.
 pub fn mark_failed(
     conn: &mut DbConnection,
     claimed: &Claimed,
     token: &str,
-    error: &str,
-    permanent: bool,
+    error: &AttemptError,
     settings: &Settings,
     now: NaiveDateTime,
 ) -> QueryResult<Failure> {
+    let permanent = error.permanent;
     let attempts = u32::try_from(claimed.attempts).unwrap_or(0);
     let failure = if permanent || attempts >= settings.max_attempts {
         Failure::GaveUp
@@ -287,7 +386,8 @@ pub fn mark_failed(
             outbox::status.eq(status),
             outbox::next_attempt_at.eq(next),
             outbox::claimed_until.eq(None::<NaiveDateTime>),
-            outbox::last_error.eq(error),
+            outbox::last_error.eq(&error.message),
+            outbox::last_status.eq(error.http_status),
             outbox::updated_at.eq(now),
         ))
         .execute(conn)?;

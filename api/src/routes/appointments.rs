@@ -16,15 +16,19 @@ use crate::clock;
 use crate::events::Fanout;
 use crate::idempotency::{Idempotency, IdempotencyKey};
 use crate::problem::ApiError;
+use crate::proof_of_work::RushGate;
+use crate::throttle::Action;
 
 pub(super) fn context(state: &AppState, now: chrono::NaiveDateTime) -> Context<'_> {
     Context {
         qr: &state.qr_key,
+        limits: &state.limits,
         fanout: Fanout {
             letters: &state.letters,
             strikes: &state.strikes,
         },
         now,
+        rush: None,
     }
 }
 
@@ -32,20 +36,23 @@ pub(super) fn reference(raw: &str) -> Result<Reference, ApiError> {
     Reference::parse(raw).map_err(|_| ApiError::NotFound)
 }
 
-/// Books a slot, first come first served. Send an `Idempotency-Key` to retry safely: a retry
+/// Books a slot, first come first served (while the service is in rush mode, with a solved
+/// challenge as `altcha`). Send an `Idempotency-Key` to retry safely: a retry
 /// with the same key and body returns the first answer and takes no second seat.
 #[utoipa::path(
+    operation_id = "book_appointment",
     tag = "appointments",
     request_body = BookingForm,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe (1–255 visible ASCII characters)")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$", description = "Makes retries safe (1–255 visible ASCII characters)")),
     security(("applicant_token" = [])),
     responses(
         (status = 201, body = Appointment),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`blocked` or `email_mismatch`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown branch or service", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`slot_full` or `duplicate_active_appointment`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`, `outside_booking_window`, `branch_closed`, `no_such_slot`, `service_not_offered` or `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`slot_full`, `duplicate_active_appointment` or `too_many_active_appointments`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, `outside_booking_window`, `branch_closed`, `no_such_slot`, `service_not_offered`, `idempotency_key_reused`, or `proof_of_work_failed` (the service is in rush mode: send a newly solved `altcha`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: too many bookings from this network, e-mail or identity", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/appointments")]
@@ -55,7 +62,9 @@ pub async fn create(
     VerifiedEmail(email): VerifiedEmail,
     form: JsonBody<BookingForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let form = form.into_inner();
+    let mut form = form.into_inner();
+    // A retry solves a new challenge: the solution is not part of the request a key stands for.
+    let altcha = form.altcha.take();
     let idempotency = match req.headers().get("Idempotency-Key") {
         Some(value) => {
             let key = IdempotencyKey::parse(value.to_str().unwrap_or_default())?;
@@ -66,15 +75,35 @@ pub async fn create(
         None => None,
     };
     let request = form.parse()?;
+    let identity = &request.applicant.identity;
+    super::throttle(
+        &req,
+        &state,
+        Action::Book,
+        Some(email.as_str().to_owned()),
+        Some(booking::identity_key(
+            identity.id_type(),
+            identity.nationality(),
+            identity.number(),
+        )),
+    )
+    .await?;
     let principal = Principal::Applicant(email);
     let now = clock::now_utc();
     let stored = with_conn(&state, move |conn, state| {
+        let rush = RushGate {
+            pow: &state.pow,
+            altcha: altcha.as_deref(),
+        };
         booking::book(
             conn,
             &request,
             &principal,
             idempotency.as_ref(),
-            context(state, now),
+            Context {
+                rush: Some(rush),
+                ..context(state, now)
+            },
         )
     })
     .await?;
@@ -132,10 +161,17 @@ pub async fn slip(
     VerifiedEmail(email): VerifiedEmail,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let reference = reference(&path)?;
+    slip_for(&state, reference(&path)?, Principal::Applicant(email)).await
+}
+
+/// The slip of `reference` as an A4 PDF, if `principal` may see the appointment.
+pub(super) async fn slip_for(
+    state: &web::Data<AppState>,
+    reference: Reference,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
     let filename = format!("inline; filename=\"temujanji-{reference}.pdf\"");
-    let principal = Principal::Applicant(email);
-    let appointment = with_conn(&state, move |conn, state| {
+    let appointment = with_conn(state, move |conn, state| {
         booking::get(
             conn,
             &reference,
@@ -154,6 +190,7 @@ pub async fn slip(
 
 /// Cancels the appointment; its seat is free for others at once.
 #[utoipa::path(
+    operation_id = "cancel_appointment",
     tag = "appointments",
     params(("reference" = String, Path, description = "Appointment reference")),
     security(("applicant_token" = [])),
@@ -162,19 +199,36 @@ pub async fn slip(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_status`: not a booked appointment", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: too many changes from this network or e-mail", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/appointments/{reference}/cancel")]
 pub async fn cancel(
+    req: HttpRequest,
     state: web::Data<AppState>,
     VerifiedEmail(email): VerifiedEmail,
     path: web::Path<String>,
 ) -> Result<web::Json<Appointment>, ApiError> {
     let reference = reference(&path)?;
+    super::throttle(
+        &req,
+        &state,
+        Action::Change,
+        Some(email.as_str().to_owned()),
+        None,
+    )
+    .await?;
     let principal = Principal::Applicant(email);
     let now = clock::now_utc();
     let appointment = with_conn(&state, move |conn, state| {
-        booking::cancel(conn, &reference, &principal, None, context(state, now))
+        booking::cancel(
+            conn,
+            &reference,
+            &principal,
+            None,
+            None,
+            context(state, now),
+        )
     })
     .await?;
     state.outbox_wake.notify_one();
@@ -192,23 +246,48 @@ pub async fn cancel(
         (status = 200, body = Appointment),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`slot_full` or `invalid_status`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`, `outside_booking_window`, `branch_closed` or `no_such_slot`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`slot_full`, `invalid_status` or `reschedule_limit_reached`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, `outside_booking_window`, `branch_closed`, `no_such_slot`, or `proof_of_work_failed` (the service is in rush mode: send a newly solved `altcha`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: too many changes from this network or e-mail", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/appointments/{reference}/reschedule")]
 pub async fn reschedule(
+    req: HttpRequest,
     state: web::Data<AppState>,
     VerifiedEmail(email): VerifiedEmail,
     path: web::Path<String>,
     form: JsonBody<RescheduleForm>,
 ) -> Result<web::Json<Appointment>, ApiError> {
     let reference = reference(&path)?;
+    super::throttle(
+        &req,
+        &state,
+        Action::Change,
+        Some(email.as_str().to_owned()),
+        None,
+    )
+    .await?;
     let target = RescheduleTarget::parse(&form)?;
+    let altcha = form.into_inner().altcha;
     let principal = Principal::Applicant(email);
     let now = clock::now_utc();
     let appointment = with_conn(&state, move |conn, state| {
-        booking::reschedule(conn, &reference, &target, &principal, context(state, now))
+        let rush = RushGate {
+            pow: &state.pow,
+            altcha: altcha.as_deref(),
+        };
+        booking::reschedule(
+            conn,
+            &reference,
+            &target,
+            &principal,
+            None,
+            Context {
+                rush: Some(rush),
+                ..context(state, now)
+            },
+        )
     })
     .await?;
     state.outbox_wake.notify_one();

@@ -58,14 +58,24 @@ pub(super) fn query_date(
         (status = 200, body = Availability),
         (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad parameters, or the branch does not offer the service", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: too many requests from this network", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/branches/{branch}/availability")]
 pub async fn get_availability(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
     query: web::Query<AvailabilityQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    super::throttle(
+        &req,
+        &state,
+        crate::throttle::Action::Availability,
+        None,
+        None,
+    )
+    .await?;
     let branch = BranchCode::parse(&path).map_err(|_| ApiError::NotFound)?;
     let service = ServiceCode::parse(&query.service).map_err(|e| ApiError::field("service", e))?;
     let from = query_date("from", query.from.as_deref())?;

@@ -51,13 +51,22 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                     "Content-Type must be application/json".into(),
                 ));
             }
-            let bytes = body
-                .await
-                .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            let bytes =
+                body.await
+                    .map_err(|e| match e.as_error::<actix_web::error::PayloadError>() {
+                        Some(actix_web::error::PayloadError::Overflow) => {
+                            ApiError::ContentTooLarge(LIMIT)
+                        }
+                        _ => ApiError::BadRequest(e.to_string()),
+                    })?;
             if bytes.len() > LIMIT {
-                return Err(ApiError::BadRequest(format!(
-                    "the body is larger than {LIMIT} bytes"
-                )));
+                return Err(ApiError::ContentTooLarge(LIMIT));
+            }
+            // Every body is an object; serde would also fill a struct from an array.
+            if bytes.trim_ascii_start().first() != Some(&b'{') {
+                return Err(ApiError::BadRequest(
+                    "the body must be a JSON object".into(),
+                ));
             }
             let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
             serde_path_to_error::deserialize(&mut deserializer)

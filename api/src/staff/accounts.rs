@@ -127,8 +127,10 @@ pub struct StaffAccount {
     #[diesel(column_name = branch_code)]
     pub branch: Option<String>,
     #[schema(value_type = Option<String>, format = DateTime)]
+    #[serde(serialize_with = "crate::clock::as_utc_opt")]
     pub disabled_at: Option<NaiveDateTime>,
     #[schema(value_type = String, format = DateTime)]
+    #[serde(serialize_with = "crate::clock::as_utc")]
     pub created_at: NaiveDateTime,
 }
 

@@ -18,9 +18,7 @@ const CODES: &str = "/api/v1/auth/email-codes";
 const VERIFY: &str = "/api/v1/auth/email-codes/verify";
 
 async fn a_code_is_emailed_and_exchanged_for_a_token(app: TestApp) {
-    let response = app
-        .post(CODES, None, &json!({ "email": "  Siti@Example.COM " }))
-        .await;
+    let response = app.request_code("  Siti@Example.COM ").await;
     assert_eq!(response.status(), 202);
     app.wait_for_outbox();
     let eml = std::fs::read_dir(&app.mail_dir)
@@ -50,8 +48,7 @@ async fn a_code_is_emailed_and_exchanged_for_a_token(app: TestApp) {
 }
 
 async fn a_code_works_once(app: TestApp) {
-    app.post(CODES, None, &json!({ "email": "once@example.com" }))
-        .await;
+    app.request_code("once@example.com").await;
     let code = app.code_sent_to("once@example.com").expect("code");
     let body = json!({ "email": "once@example.com", "code": code });
     assert_eq!(app.post(VERIFY, None, &body).await.status(), 200);
@@ -62,8 +59,7 @@ async fn a_code_works_once(app: TestApp) {
 }
 
 async fn five_wrong_codes_lock_the_code(app: TestApp) {
-    app.post(CODES, None, &json!({ "email": "guess@example.com" }))
-        .await;
+    app.request_code("guess@example.com").await;
     let code = app.code_sent_to("guess@example.com").expect("code");
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for left in (0..5).rev() {
@@ -100,22 +96,13 @@ async fn five_wrong_codes_lock_the_code(app: TestApp) {
 }
 
 async fn codes_cannot_be_requested_back_to_back(app: TestApp) {
-    assert_eq!(
-        app.post(CODES, None, &json!({ "email": "fast@example.com" }))
-            .await
-            .status(),
-        202
-    );
-    let again = app
-        .post(CODES, None, &json!({ "email": "fast@example.com" }))
-        .await;
+    assert_eq!(app.request_code("fast@example.com").await.status(), 202);
+    let again = app.request_code("fast@example.com").await;
     assert_eq!(again.status(), 429);
     assert!(again.headers().contains_key("retry-after"));
     let problem: Value = again.json().await.expect("json");
     assert_eq!(problem["type"], "rate_limited");
-    let invalid = app
-        .post(CODES, None, &json!({ "email": "not-an-email" }))
-        .await;
+    let invalid = app.request_code("not-an-email").await;
     assert_eq!(invalid.status(), 422);
     let problem: Value = invalid.json().await.expect("json");
     assert_eq!(problem["errors"][0]["field"], "email");
@@ -126,18 +113,14 @@ async fn codes_cannot_be_requested_back_to_back(app: TestApp) {
 /// newest code is used, the next one is sent without waiting (an unused one still holds it).
 async fn a_used_code_does_not_hold_back_the_next_one(app: TestApp) {
     app.login("twice@example.com").await;
-    let next = app
-        .post(CODES, None, &json!({ "email": "twice@example.com" }))
-        .await;
+    let next = app.request_code("twice@example.com").await;
     assert_eq!(
         next.status(),
         202,
         "{}",
         next.text().await.unwrap_or_default()
     );
-    let again = app
-        .post(CODES, None, &json!({ "email": "twice@example.com" }))
-        .await;
+    let again = app.request_code("twice@example.com").await;
     assert_eq!(again.status(), 429, "the unused code holds the cool-down");
 }
 
@@ -220,8 +203,7 @@ async fn others_cannot_see_an_appointment(app: TestApp) {
 async fn an_expired_code_is_refused(app: TestApp) {
     use diesel::prelude::*;
     use temujanji_api::db::schema::email_codes::dsl;
-    app.post(CODES, None, &json!({ "email": "late@example.com" }))
-        .await;
+    app.request_code("late@example.com").await;
     let code = app.code_sent_to("late@example.com").expect("code");
     let mut conn = app.db.connect();
     diesel::update(dsl::email_codes.filter(dsl::email.eq("late@example.com")))
@@ -247,11 +229,12 @@ async fn concurrent_code_requests_send_one_code(app: TestApp) {
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(10));
     for _ in 0..10 {
         let (client, url, barrier) = (app.client.clone(), app.url(CODES), barrier.clone());
+        let altcha = app.altcha().await;
         tasks.spawn(async move {
             barrier.wait().await;
             let response = client
                 .post(url)
-                .json(&json!({ "email": "rush@example.com" }))
+                .json(&json!({ "email": "rush@example.com", "altcha": altcha }))
                 .send()
                 .await;
             response.expect("request").status().as_u16()

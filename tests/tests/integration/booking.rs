@@ -20,6 +20,9 @@ both_backends!(
     a_cancelled_appointment_cannot_be_rescheduled,
     email_and_phone_blocks_apply_until_their_end,
     a_value_of_the_wrong_type_names_its_field,
+    an_email_or_a_phone_holds_at_most_two_active_appointments,
+    concurrent_bookings_for_one_email_stop_at_the_limit,
+    an_appointment_is_rescheduled_at_most_twice,
 );
 
 const BRANCH: &str = "SGR-SHA";
@@ -60,7 +63,8 @@ async fn an_applicant_books_with_a_verified_email(app: TestApp) {
     assert_eq!(body["branch"]["code"], BRANCH);
     assert_eq!(body["start"], start.as_str());
     assert_eq!(body["applicant"]["id_number_masked"], "******-**-0007");
-    assert_eq!(body["applicant"]["phone"], "+60123456789");
+    // `phone(7)`, "012-000 0007", normalised.
+    assert_eq!(body["applicant"]["phone"], "+60120000007");
     assert!(
         body["service"]["documents"]
             .as_array()
@@ -549,6 +553,8 @@ async fn the_slip_is_a_pdf_for_its_owner(app: TestApp) {
         arrive_by,
         "Documents to bring",
         "RM",
+        // The status in words, not its code.
+        "Ditempah / Booked",
     ] {
         assert!(
             text.contains(expected),
@@ -679,9 +685,10 @@ async fn email_and_phone_blocks_apply_until_their_end(app: TestApp) {
     let mut conn = app.db.connect();
     for (kind, value, until) in [
         ("email", email(21), today),
+        // Applicant 22's phone, `phone(22)` normalised.
         (
             "phone",
-            "+60123456789".to_owned(),
+            "+60120000022".to_owned(),
             today - TimeDelta::days(1),
         ),
     ] {
@@ -713,7 +720,7 @@ async fn email_and_phone_blocks_apply_until_their_end(app: TestApp) {
         blocked.json::<Value>().await.expect("json")["type"],
         "blocked"
     );
-    // Every test applicant has phone +60123456789, whose block ended yesterday.
+    // Applicant 22's phone was blocked until yesterday.
     let free = app
         .post(
             "/api/v1/appointments",
@@ -758,4 +765,147 @@ async fn a_value_of_the_wrong_type_names_its_field(app: TestApp) {
         .await
         .expect("request");
     assert_eq!(broken.status(), 400);
+    // A body over the limit is 413 with its own type.
+    let mut huge = booking(BRANCH, SERVICE, temujanji_api::clock::today(), "09:00", 1);
+    huge["applicant"]["name"] = json!("A".repeat(70 * 1024));
+    let too_large = app.post("/api/v1/appointments", Some(&token), &huge).await;
+    assert_eq!(too_large.status(), 413);
+    assert_eq!(
+        too_large.json::<Value>().await.expect("json")["type"],
+        "content_too_large"
+    );
+}
+
+/// R5: one e-mail (whatever the identities it types) and one phone hold at most two active
+/// appointments across services; a cancellation frees the place.
+async fn an_email_or_a_phone_holds_at_most_two_active_appointments(app: TestApp) {
+    let slots = app.free_slots(BRANCH, SERVICE, 4).await;
+    let token = app.token_for(&email(1));
+    let as_bot = |n: u32, slot: &(chrono::NaiveDate, String)| {
+        // Made-up identities (MyKad has no checksum), one e-mail.
+        let mut body = booking(BRANCH, SERVICE, slot.0, &slot.1, n);
+        body["applicant"]["email"] = json!(email(1));
+        body
+    };
+    let mut references = Vec::new();
+    for (n, slot) in [(11, &slots[0]), (12, &slots[1])] {
+        let response = app
+            .post("/api/v1/appointments", Some(&token), &as_bot(n, slot))
+            .await;
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.expect("json");
+        references.push(body["reference"].as_str().expect("reference").to_owned());
+    }
+    let refused = app
+        .post("/api/v1/appointments", Some(&token), &as_bot(13, &slots[2]))
+        .await;
+    assert_eq!(refused.status(), 409);
+    let problem: Value = refused.json().await.expect("json");
+    assert_eq!(problem["type"], "too_many_active_appointments");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("e-mel")
+    );
+    assert_eq!(app.booked(BRANCH, SERVICE, slots[2].0, &slots[2].1), 0);
+    let cancelled = app
+        .post(
+            &format!("/api/v1/appointments/{}/cancel", references[0]),
+            Some(&token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(cancelled.status(), 200);
+    let again = app
+        .post("/api/v1/appointments", Some(&token), &as_bot(13, &slots[2]))
+        .await;
+    assert_eq!(again.status(), 201);
+
+    // One phone behind many e-mails.
+    for n in [21, 22] {
+        let mut body = booking(BRANCH, "passport_new", slots[3].0, &slots[3].1, n);
+        body["applicant"]["phone"] = json!(crate::helpers::phone(20));
+        let response = app
+            .post(
+                "/api/v1/appointments",
+                Some(&app.token_for(&email(n))),
+                &body,
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            201,
+            "{}",
+            response.text().await.unwrap_or_default()
+        );
+    }
+    let mut body = booking(BRANCH, "passport_new", slots[3].0, &slots[3].1, 23);
+    body["applicant"]["phone"] = json!(crate::helpers::phone(20));
+    let refused = app
+        .post(
+            "/api/v1/appointments",
+            Some(&app.token_for(&email(23))),
+            &body,
+        )
+        .await;
+    assert_eq!(refused.status(), 409);
+    let problem: Value = refused.json().await.expect("json");
+    assert_eq!(problem["type"], "too_many_active_appointments");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("telefon")
+    );
+}
+
+/// R5: concurrent bookings for one e-mail cannot slip past the limit together.
+async fn concurrent_bookings_for_one_email_stop_at_the_limit(app: TestApp) {
+    let slots = app.free_slots(BRANCH, SERVICE, 6).await;
+    let token = app.token_for(&email(1));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (n, slot) in slots.iter().enumerate() {
+        let n = u32::try_from(n).expect("small") + 30;
+        let mut body = booking(BRANCH, SERVICE, slot.0, &slot.1, n);
+        body["applicant"]["email"] = json!(email(1));
+        let request = app
+            .client
+            .post(app.url("/api/v1/appointments"))
+            .bearer_auth(&token)
+            .json(&body);
+        tasks.spawn(async move { request.send().await.expect("request").status().as_u16() });
+    }
+    let mut statuses = tasks.join_all().await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 201, 409, 409, 409, 409]);
+}
+
+/// R5: an appointment is moved at most twice.
+async fn an_appointment_is_rescheduled_at_most_twice(app: TestApp) {
+    let slots = app.free_slots(BRANCH, SERVICE, 4).await;
+    let (reference, token) = app.book_applicant(BRANCH, SERVICE, 1, &slots[0]).await;
+    let path = format!("/api/v1/appointments/{reference}/reschedule");
+    for slot in &slots[1..3] {
+        let moved = app
+            .post(
+                &path,
+                Some(&token),
+                &json!({ "date": slot.0.to_string(), "start": slot.1 }),
+            )
+            .await;
+        assert_eq!(moved.status(), 200);
+    }
+    let refused = app
+        .post(
+            &path,
+            Some(&token),
+            &json!({ "date": slots[3].0.to_string(), "start": slots[3].1 }),
+        )
+        .await;
+    assert_eq!(refused.status(), 409);
+    let problem: Value = refused.json().await.expect("json");
+    assert_eq!(problem["type"], "reschedule_limit_reached");
+    assert_eq!(app.booked(BRANCH, SERVICE, slots[2].0, &slots[2].1), 1);
+    assert_eq!(app.booked(BRANCH, SERVICE, slots[3].0, &slots[3].1), 0);
 }

@@ -1056,7 +1056,21 @@ async fn a_supervisor_changes_hours_and_reads_the_report(lang: Lang) {
     browser.shot("config-saved").await;
 
     browser.go(&staff_query("/staff/reports", lang)).await;
-    browser.wait("#chart-per-day rect.bar-capacity").await;
+    // One bar per day of the range; a closed day's bar has no height (so it is not
+    // "displayed"): the chart is there when a bar of some open day is.
+    browser
+        .wait("#chart-per-day rect.bar-capacity[height]:not([height='0'])")
+        .await;
+    let bars = browser
+        .driver
+        .find_all(By::Css("#chart-per-day rect.bar-capacity"))
+        .await
+        .expect("bars");
+    assert_eq!(
+        bars.len(),
+        29,
+        "one bar per day, from 14 days ago to 14 days ahead"
+    );
     let figures = browser.text("#report-figures").await;
     assert!(
         figures.contains(says(lang, "Dibatalkan", "Cancelled")),
@@ -1125,4 +1139,55 @@ async fn a_supervisor_changes_hours_and_reads_the_report_in_malay() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supervisor_changes_hours_and_reads_the_report_in_english() {
     a_supervisor_changes_hours_and_reads_the_report(Lang::En).await;
+}
+
+/// Rush mode: the page solves a proof-of-work challenge for the code and another for the
+/// booking (at a difficulty that takes many slices), and the applicant sees nothing of it but
+/// the progress text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_in_rush_mode_solves_the_proof_of_work_in_the_page() {
+    assert!(
+        static_dir().join("index.html").is_file(),
+        "dist/ is not built: run `cargo xtask build-web` (the test command does)"
+    );
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        &[("TEMUJANJI_POW_MAX_NUMBER", "300000".to_owned())],
+    )
+    .await;
+    let found = temujanji_api::catalog::change_service(
+        &mut app.db.connect(),
+        &temujanji_shared::codes::ServiceCode::parse("passport_renewal").expect("code"),
+        temujanji_api::catalog::ServiceSetting::Rush(true),
+        &temujanji_api::authz::Principal::System,
+        temujanji_api::clock::now_utc(),
+    )
+    .expect("rush mode");
+    assert!(found);
+    let address = email(9);
+    let browser = Browser::open(&app, "rush").await;
+    let (date, start) = apply_until_details(&app, &browser, Lang::Ms, &address).await;
+    fill_details(&browser, 9).await;
+    browser.click("form button[type=submit]").await;
+    browser.wait("#submit-booking").await;
+    browser.click("#submit-booking").await;
+    let reference = browser.slip_reference().await;
+    let booked = appointment(&app, &address, &reference).await;
+    assert_eq!(booked["status"], "booked");
+    assert_eq!(
+        (booked["date"].as_str(), booked["start"].as_str()),
+        (Some(date.to_string().as_str()), Some(start.as_str()))
+    );
+    browser.shot("slip").await;
+    // Two solutions spent: the code request's and the booking's.
+    {
+        use diesel::prelude::*;
+        use temujanji_api::db::schema::spent_challenges::dsl;
+        let spent: i64 = dsl::spent_challenges
+            .count()
+            .get_result(&mut app.db.connect())
+            .expect("count");
+        assert_eq!(spent, 2);
+    }
+    browser.quit().await;
 }

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use temujanji_api::auth::token::TokenKeys;
 use temujanji_api::db::{DatabaseUrl, DbConnection, Manager, establish_postgres};
 use temujanji_api::{Application, Config};
+use temujanji_shared::altcha::Challenge;
 use temujanji_shared::email::EmailAddress;
 
 pub const JWT_SECRET: &str = "integration-test-secret-0123456789abcdef";
@@ -149,6 +150,16 @@ pub fn config_with(db_url: &str, dir: &Path, extra: &[(&str, String)]) -> Config
         ("TEMUJANJI_DATA_DIR", dir.join("data").display().to_string()),
         ("TEMUJANJI_STATIC_DIR", static_dir().display().to_string()),
         ("TEMUJANJI_JWT_SECRET", JWT_SECRET.to_owned()),
+        // Webhook retries after 1 s, 2 s, 4 s…: the tests watch a receiver fail and recover.
+        ("TEMUJANJI_WEBHOOK_RETRY_SECONDS", "1".to_owned()),
+        // The rush tests send hundreds of requests at once to 16 connections on two cores and
+        // count every answer; shedding load (503 after 1 s, the default) has its own test.
+        ("TEMUJANJI_DB_POOL_WAIT_MS", "30000".to_owned()),
+        // Every test client is 127.0.0.1: the network-keyed limits have their own tests.
+        ("TEMUJANJI_RATE_LIMITS", "off".to_owned()),
+        // Quick challenges for a debug build: the difficulty is configuration, the protocol
+        // is the same.
+        ("TEMUJANJI_POW_MAX_NUMBER", "5000".to_owned()),
     ];
     Config::from_lookup(|key| {
         extra
@@ -327,11 +338,35 @@ impl TestApp {
         newest.map(|(_, code)| code)
     }
 
+    /// Solves one of the server's proof-of-work challenges, as the SPA does: the `altcha`
+    /// field to send.
+    pub async fn altcha(&self) -> String {
+        let challenge: Challenge = self
+            .get("/api/v1/auth/challenge")
+            .await
+            .json()
+            .await
+            .expect("a challenge");
+        challenge
+            .solve()
+            .expect("the server's challenges have a solution")
+            .encode()
+    }
+
+    /// Asks for a code for `email` with a freshly solved challenge.
+    pub async fn request_code(&self, email: &str) -> reqwest::Response {
+        let altcha = self.altcha().await;
+        self.post(
+            "/api/v1/auth/email-codes",
+            None,
+            &json!({ "email": email, "altcha": altcha }),
+        )
+        .await
+    }
+
     /// The whole e-mail verification flow: request a code, read it, exchange it.
     pub async fn login(&self, email: &str) -> String {
-        let sent = self
-            .post("/api/v1/auth/email-codes", None, &json!({ "email": email }))
-            .await;
+        let sent = self.request_code(email).await;
         assert_eq!(
             sent.status(),
             202,
@@ -513,10 +548,16 @@ pub fn booking(branch: &str, service: &str, date: NaiveDate, start: &str, n: u32
                 "city": "Shah Alam",
                 "state": "SGR"
             },
-            "phone": "012-345 6789",
+            "phone": phone(n),
             "email": email(n)
         }
     })
+}
+
+/// A valid Malaysian mobile number of its own for test applicant `n` (R5 limits what one phone
+/// may hold).
+pub fn phone(n: u32) -> String {
+    format!("012-{:03} {:04}", (n / 10_000) % 1000, n % 10_000)
 }
 
 pub fn email(n: u32) -> String {

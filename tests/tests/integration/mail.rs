@@ -97,9 +97,7 @@ async fn a_booking_is_confirmed_by_smtp_with_the_slip_and_a_calendar_event(backe
     let to = email(1);
 
     // The one-time code travels the same way.
-    let sent = app
-        .post("/api/v1/auth/email-codes", None, &json!({ "email": to }))
-        .await;
+    let sent = app.request_code(&to).await;
     assert_eq!(sent.status(), 202);
     let code_mail = smtp.wait_for(&to, "Verification code").await;
     let subject = code_mail.parsed().subject().expect("subject").to_owned();

@@ -31,6 +31,7 @@ async fn the_spec_and_an_offline_reference_page_are_served() {
         "/api/v1/branches",
         "/api/v1/services",
         "/api/v1/branches/{branch}/availability",
+        "/api/v1/auth/challenge",
         "/api/v1/auth/email-codes",
         "/api/v1/auth/email-codes/verify",
         "/api/v1/appointments",

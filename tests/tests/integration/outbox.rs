@@ -217,9 +217,8 @@ async fn concurrent_claims_never_share_a_message(app: TestApp) {
                     let mut conn = db.connect();
                     let mut mine = Vec::new();
                     loop {
-                        let batch =
-                            outbox::claim(&mut conn, &format!("worker-{n}"), &settings, now)
-                                .expect("claim");
+                        let batch = claim_email(&mut conn, &format!("worker-{n}"), &settings, now)
+                            .expect("claim");
                         if batch.is_empty() {
                             return mine;
                         }
@@ -241,22 +240,16 @@ async fn concurrent_claims_never_share_a_message(app: TestApp) {
     assert!(app.outbox().iter().all(|r| r.attempts == 1));
 
     // Claims last for the lease: then a worker that died is replaced.
-    let during = outbox::claim(&mut conn, "other", &settings, now + TimeDelta::minutes(4));
+    let during = claim_email(&mut conn, "other", &settings, now + TimeDelta::minutes(4));
     assert!(during.expect("claim").is_empty());
     let after =
-        outbox::claim(&mut conn, "other", &settings, now + TimeDelta::minutes(6)).expect("claim");
+        claim_email(&mut conn, "other", &settings, now + TimeDelta::minutes(6)).expect("claim");
     assert_eq!(after.len(), 7);
     assert!(after.iter().all(|m| m.attempts == 2));
 }
 
 async fn the_code_mail_is_written_to_the_mail_directory(app: TestApp) {
-    let response = app
-        .post(
-            "/api/v1/auth/email-codes",
-            None,
-            &json!({ "email": "dir@example.com" }),
-        )
-        .await;
+    let response = app.request_code("dir@example.com").await;
     assert_eq!(response.status(), 202);
     let code = app.code_sent_to("dir@example.com").expect("a code");
     assert_eq!(code.len(), 6);
@@ -287,7 +280,7 @@ async fn a_reminder_withdrawn_while_being_sent_stays_withdrawn(app: TestApp) {
     outbox::enqueue(&mut conn, &reminder, later).expect("enqueue");
     let settings = Settings::default();
     let now = later + TimeDelta::minutes(1);
-    let claimed = outbox::claim(&mut conn, "worker", &settings, now).expect("claim");
+    let claimed = claim_email(&mut conn, "worker", &settings, now).expect("claim");
     let mine = claimed
         .iter()
         .find(|m| m.kind == "reminder")
@@ -304,13 +297,16 @@ async fn a_reminder_withdrawn_while_being_sent_stays_withdrawn(app: TestApp) {
         &mut conn,
         &mine,
         "worker",
-        "451 try later",
-        false,
+        &outbox::AttemptError {
+            message: "451 try later".into(),
+            permanent: false,
+            http_status: None,
+        },
         &settings,
         now,
     )
     .expect("mark failed");
-    outbox::mark_sent(&mut conn, mine.id, "worker", now).expect("mark sent");
+    outbox::mark_sent(&mut conn, mine.id, "worker", None, now).expect("mark sent");
     let reminders: Vec<_> = app
         .outbox()
         .into_iter()
@@ -335,7 +331,7 @@ async fn a_sent_code_mail_keeps_no_code(app: TestApp) {
     outbox::enqueue(&mut conn, &message, later).expect("enqueue");
     let settings = Settings::default();
     let now = later + TimeDelta::minutes(1);
-    let claimed = outbox::claim(&mut conn, "worker", &settings, now).expect("claim");
+    let claimed = claim_email(&mut conn, "worker", &settings, now).expect("claim");
     let mine = claimed.iter().find(|m| m.kind == "code").expect("claimed");
     let stored = |conn: &mut temujanji_api::db::DbConnection| -> Vec<u8> {
         use diesel::prelude::*;
@@ -347,10 +343,27 @@ async fn a_sent_code_mail_keeps_no_code(app: TestApp) {
             .expect("the row")
     };
     assert!(String::from_utf8_lossy(&stored(&mut conn)).contains("424242"));
-    outbox::mark_sent(&mut conn, mine.id, "worker", now).expect("sent");
+    outbox::mark_sent(&mut conn, mine.id, "worker", None, now).expect("sent");
     outbox::housekeeping(&mut conn, now).expect("housekeeping");
     assert!(
         stored(&mut conn).is_empty(),
         "only the code's HMAC stays in the database"
     );
+}
+
+/// Claims a batch of due e-mails, as the worker's e-mail loop does.
+fn claim_email(
+    conn: &mut temujanji_api::db::DbConnection,
+    token: &str,
+    settings: &Settings,
+    now: chrono::NaiveDateTime,
+) -> diesel::QueryResult<Vec<outbox::Claimed>> {
+    outbox::claim(
+        conn,
+        outbox::Channel::Email,
+        token,
+        settings,
+        settings.batch,
+        now,
+    )
 }

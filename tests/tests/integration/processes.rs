@@ -37,6 +37,11 @@ impl Drop for Instance {
 }
 
 fn start(db_url: &str, dir: &std::path::Path) -> Instance {
+    start_with(db_url, dir, &[])
+}
+
+/// [`start`] with `extra` environment variables (which win).
+fn start_with(db_url: &str, dir: &std::path::Path, extra: &[(&str, &str)]) -> Instance {
     let mut child = Command::new(server_binary())
         .env("DATABASE_URL", db_url)
         .env("TEMUJANJI_BIND", "127.0.0.1:0")
@@ -44,6 +49,10 @@ fn start(db_url: &str, dir: &std::path::Path) -> Instance {
         .env("TEMUJANJI_MAIL_DIR", dir.join("outbox"))
         .env("TEMUJANJI_DATA_DIR", dir.join("data"))
         .env("RUST_LOG", "warn")
+        // The rushes here measure correctness, not load shedding (see helpers::config_with).
+        .env("TEMUJANJI_DB_POOL_WAIT_MS", "30000")
+        .env("TEMUJANJI_RATE_LIMITS", "off")
+        .envs(extra.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -59,16 +68,21 @@ fn start(db_url: &str, dir: &std::path::Path) -> Instance {
     Instance { child, address }
 }
 
+/// Two server processes on `db`, started at once: migrations and seeding are serialised by
+/// an advisory lock.
+fn two_instances(db: &TestDb, dir: &ScratchDir) -> (Instance, Instance) {
+    std::thread::scope(|s| {
+        let a = s.spawn(|| start(&db.url(), &dir.0));
+        let b = s.spawn(|| start(&db.url(), &dir.0));
+        (a.join().expect("instance a"), b.join().expect("instance b"))
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_processes_on_one_postgres_never_overbook() {
     let dir = ScratchDir::new("temujanji-two");
     let db = TestDb::create(Backend::Postgres, &dir.0);
-    // Both start at once: migrations and seeding are serialised by an advisory lock.
-    let (a, b) = std::thread::scope(|s| {
-        let a = s.spawn(|| start(&db.url(), &dir.0));
-        let b = s.spawn(|| start(&db.url(), &dir.0));
-        (a.join().expect("instance a"), b.join().expect("instance b"))
-    });
+    let (a, b) = two_instances(&db, &dir);
     // The harness talks to instance `a` and reads the shared database directly.
     let app = TestApp::of_running(a.address.clone(), db, dir);
     let (branch, service) = ("KUL-DUTA", "passport_new");
@@ -123,7 +137,74 @@ fn command(
     child.wait_with_output().expect("wait")
 }
 
-crate::helpers::both_backends!(backend: the_first_administrator_is_created_by_command);
+crate::helpers::both_backends!(
+    backend: the_first_administrator_is_created_by_command,
+    a_partner_is_registered_by_command,
+    rush_mode_is_turned_on_and_off_by_command
+);
+
+/// `temujanji service rush CODE on|off` switches what the API asks of a booking, audited.
+async fn rush_mode_is_turned_on_and_off_by_command(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let dir = ScratchDir::new("temujanji-rush-cli");
+    let rush_of = |app: &TestApp| {
+        use diesel::prelude::*;
+        use temujanji_api::db::schema::services::dsl;
+        dsl::services
+            .find("passport_renewal")
+            .select(dsl::rush)
+            .first::<bool>(&mut app.db.connect())
+            .expect("the service")
+    };
+    let on = command(
+        &app.db.url(),
+        &dir.0,
+        &["service", "rush", "passport_renewal", "on"],
+        "",
+    );
+    assert!(
+        on.status.success(),
+        "{}",
+        String::from_utf8_lossy(&on.stderr)
+    );
+    assert!(rush_of(&app));
+    let slot = app.first_free_slot("SGR-SHA", "passport_renewal").await;
+    let token = app.token_for(&email(1));
+    let body = booking("SGR-SHA", "passport_renewal", slot.0, &slot.1, 1);
+    let refused = app.post("/api/v1/appointments", Some(&token), &body).await;
+    assert_eq!(refused.status(), 422);
+    let off = command(
+        &app.db.url(),
+        &dir.0,
+        &["service", "rush", "passport_renewal", "off"],
+        "",
+    );
+    assert!(off.status.success());
+    assert!(!rush_of(&app));
+    assert_eq!(
+        app.post("/api/v1/appointments", Some(&token), &body)
+            .await
+            .status(),
+        201
+    );
+    {
+        use diesel::prelude::*;
+        use temujanji_api::db::schema::audit_events::dsl;
+        let logged: Vec<String> = dsl::audit_events
+            .filter(dsl::action.eq("service.updated"))
+            .select(dsl::after_json.assume_not_null())
+            .load(&mut app.db.connect())
+            .expect("the audit log");
+        assert_eq!(logged, [r#"{"rush":true}"#, r#"{"rush":false}"#]);
+    }
+    for wrong in [
+        &["service", "rush", "no_such_service", "on"][..],
+        &["service", "rush", "passport_renewal", "maybe"],
+    ] {
+        assert!(!command(&app.db.url(), &dir.0, wrong, "").status.success());
+    }
+    app.stop().await;
+}
 
 /// From a fresh database, the first administrator is created by command with the password on
 /// standard input, and signs in through the API.
@@ -179,11 +260,7 @@ async fn the_first_administrator_is_created_by_command(backend: Backend) {
 async fn a_staff_lockout_holds_across_instances() {
     let dir = ScratchDir::new("temujanji-lockout");
     let db = TestDb::create(Backend::Postgres, &dir.0);
-    let (a, b) = std::thread::scope(|s| {
-        let a = s.spawn(|| start(&db.url(), &dir.0));
-        let b = s.spawn(|| start(&db.url(), &dir.0));
-        (a.join().expect("instance a"), b.join().expect("instance b"))
-    });
+    let (a, b) = two_instances(&db, &dir);
     let app = TestApp::of_running(a.address.clone(), db, dir);
     app.create_staff("siti", "officer", Some("SGR-SHA"));
     let login = |instance: &Instance, password: &str| {
@@ -208,4 +285,226 @@ async fn a_staff_lockout_holds_across_instances() {
     let right = crate::helpers::STAFF_PASSWORD;
     assert_eq!(login(&a, right).await, 429);
     assert_eq!(login(&b, right).await, 429);
+}
+
+/// `temujanji partner create` prints one JSON object whose secrets work at once.
+async fn a_partner_is_registered_by_command(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let dir = ScratchDir::new("temujanji-partner-cli");
+    let output = command(
+        &app.db.url(),
+        &dir.0,
+        &[
+            "partner",
+            "create",
+            "--name",
+            "Portal Rekalibrasi",
+            "--services",
+            "passport_renewal,passport_new",
+            "--branches",
+            "sgr-sha",
+            "--webhook-url",
+            "https://rekalibrasi.example.gov.my/hooks",
+        ],
+        "",
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("one JSON object on stdout");
+    let keys: Vec<&str> = printed
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["client_id", "client_secret", "webhook_secret"]);
+    let response = app
+        .client
+        .post(app.url("/api/v1/oauth/token"))
+        .basic_auth(
+            printed["client_id"].as_str().expect("id"),
+            printed["client_secret"].as_str(),
+        )
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    // Stored hashed: the secret is nowhere in the database.
+    use diesel::prelude::*;
+    use temujanji_api::db::schema::partner_clients::dsl;
+    let (hash, services, branches): (String, String, Option<String>) = dsl::partner_clients
+        .select((dsl::secret_hash, dsl::services, dsl::branches))
+        .first(&mut app.db.connect())
+        .expect("the client");
+    assert_ne!(hash, printed["client_secret"].as_str().expect("secret"));
+    assert_eq!(services, "passport_renewal passport_new");
+    assert_eq!(branches.as_deref(), Some("SGR-SHA"));
+    let refused = command(
+        &app.db.url(),
+        &dir.0,
+        &["partner", "create", "--name", "x"],
+        "",
+    );
+    assert!(!refused.status.success());
+    app.stop().await;
+}
+
+/// Two processes on one PostgreSQL share a partner's token bucket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn partner_rate_limits_hold_across_instances() {
+    let dir = ScratchDir::new("temujanji-partner-rate");
+    let db = TestDb::create(Backend::Postgres, &dir.0);
+    let (a, b) = two_instances(&db, &dir);
+    let app = TestApp::of_running(a.address.clone(), db, dir);
+    let partner = crate::partners::create_partner(&app, &["passport_renewal"], None, None, 4);
+    {
+        use diesel::prelude::*;
+        use temujanji_api::db::schema::partner_clients::dsl;
+        diesel::update(dsl::partner_clients.find(partner.id))
+            .set(dsl::rate_per_minute.eq(1))
+            .execute(&mut app.db.connect())
+            .expect("a slow bucket");
+    }
+    let token = crate::partners::partner_token(&app, &partner).await;
+    let mut seen = Vec::new();
+    for n in 0..5 {
+        let instance = if n % 2 == 0 { &a } else { &b };
+        let response = app
+            .client
+            .get(format!("{}/api/v1/partners/appointments", instance.address))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("request");
+        seen.push((
+            response.status().as_u16(),
+            response.headers()["ratelimit-remaining"]
+                .to_str()
+                .expect("ascii")
+                .to_owned(),
+        ));
+    }
+    let expected: Vec<(u16, String)> = [(200, "3"), (200, "2"), (200, "1"), (200, "0"), (429, "0")]
+        .into_iter()
+        .map(|(s, r)| (s, r.to_owned()))
+        .collect();
+    assert_eq!(seen, expected);
+}
+
+/// The server's log (at debug level) holds no e-mail address, phone number, identity number
+/// or address, whatever the applicant did: requested a code, booked, was refused, cancelled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_log_carries_no_personal_data() {
+    let dir = ScratchDir::new("temujanji-log");
+    let db = TestDb::create(Backend::Sqlite, &dir.0);
+    let log_path = dir.0.join("server.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut child = Command::new(server_binary())
+        .env("DATABASE_URL", db.url())
+        .env("TEMUJANJI_BIND", "127.0.0.1:0")
+        .env("TEMUJANJI_JWT_SECRET", JWT_SECRET)
+        .env("TEMUJANJI_MAIL_DIR", dir.0.join("outbox"))
+        .env("TEMUJANJI_DATA_DIR", dir.0.join("data"))
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log))
+        .spawn()
+        .expect("start temujanji");
+    let stdout = child.stdout.take().expect("stdout");
+    let line = BufReader::new(stdout)
+        .lines()
+        .next()
+        .expect("a line")
+        .expect("utf-8");
+    let address = line.rsplit(' ').next().expect("address").to_owned();
+    let instance = Instance { child, address };
+    let app = TestApp::of_running(instance.address.clone(), db, dir);
+    let code = app.request_code(&email(5)).await;
+    assert_eq!(code.status(), 202);
+    let slot = app.first_free_slot("SGR-SHA", "passport_renewal").await;
+    let (reference, token) = app
+        .book_applicant("SGR-SHA", "passport_renewal", 5, &slot)
+        .await;
+    let again = app
+        .post(
+            "/api/v1/appointments",
+            Some(&token),
+            &booking("SGR-SHA", "passport_renewal", slot.0, &slot.1, 5),
+        )
+        .await;
+    assert_eq!(again.status(), 409);
+    let cancelled = app
+        .post(
+            &format!("/api/v1/appointments/{reference}/cancel"),
+            Some(&token),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(cancelled.status(), 200);
+    app.wait_for_outbox();
+    drop(instance);
+    let log = std::fs::read_to_string(&log_path).expect("the log");
+    assert!(log.contains(&reference), "the log is written: {log}");
+    let body = booking("SGR-SHA", "passport_renewal", slot.0, &slot.1, 5);
+    let applicant = &body["applicant"];
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    for personal in [
+        email(5),
+        applicant["id_number"].as_str().expect("id").to_owned(),
+        digits(applicant["id_number"].as_str().expect("id")),
+        applicant["phone"].as_str().expect("phone").to_owned(),
+        digits(applicant["phone"].as_str().expect("phone")),
+        applicant["address"]["line1"]
+            .as_str()
+            .expect("line")
+            .to_owned(),
+        applicant["name"].as_str().expect("name").to_owned(),
+    ] {
+        assert!(!log.contains(&personal), "the log holds {personal:?}");
+    }
+}
+
+/// The applicant door's limits are shared by every instance on PostgreSQL: one client taking
+/// turns between two processes runs out after one burst, not two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn network_limits_hold_across_instances() {
+    let dir = ScratchDir::new("temujanji-throttle-two");
+    let db = TestDb::create(Backend::Postgres, &dir.0);
+    let limits = [("TEMUJANJI_RATE_LIMITS", "on")];
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| start_with(&db.url(), &dir.0, &limits));
+        let b = s.spawn(|| start_with(&db.url(), &dir.0, &limits));
+        (a.join().expect("instance a"), b.join().expect("instance b"))
+    });
+    let client = reqwest::Client::new();
+    // `Action::Availability`: a burst of 120, refilled at 2 a second.
+    let mut allowed = 0;
+    for n in 0..180 {
+        let instance = if n % 2 == 0 { &a } else { &b };
+        let status = client
+            .get(format!(
+                "{}/api/v1/branches/SGR-SHA/availability?service=passport_renewal",
+                instance.address
+            ))
+            .send()
+            .await
+            .expect("request")
+            .status()
+            .as_u16();
+        match status {
+            200 => allowed += 1,
+            429 => break,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(
+        (120..150).contains(&allowed),
+        "{allowed} allowed: one bucket for both instances"
+    );
 }

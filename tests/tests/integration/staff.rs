@@ -30,6 +30,8 @@ both_backends!(
     the_day_board_counts_equal_the_table,
     every_staff_action_is_audited,
     every_staff_route_by_role_and_branch,
+    a_squatted_identity_is_freed_by_voiding_and_its_maker_blocked,
+    voided_bookings_are_never_strikes_against_the_identity,
 );
 
 const BRANCH: &str = "SGR-SHA";
@@ -1551,6 +1553,11 @@ async fn every_staff_route_by_role_and_branch(app: TestApp) {
             by_appointment,
         ),
         (
+            "POST /api/v1/staff/appointments/{reference}/void",
+            json!({ "reason": "matrix" }),
+            [U, U, F, H, A, A],
+        ),
+        (
             "GET /api/v1/staff/branches/{branch}/queue",
             Value::Null,
             by_branch,
@@ -1594,6 +1601,32 @@ async fn every_staff_route_by_role_and_branch(app: TestApp) {
         (
             "PATCH /api/v1/staff/users/{username}",
             json!({ "disabled": false }),
+            admin_only,
+        ),
+        ("GET /api/v1/staff/partners", Value::Null, admin_only),
+        (
+            "POST /api/v1/staff/partners",
+            json!({ "name": "Matrix portal", "services": [SERVICE] }),
+            admin_only,
+        ),
+        (
+            "PATCH /api/v1/staff/partners/{partner}",
+            json!({ "rate_per_minute": 60 }),
+            admin_only,
+        ),
+        (
+            "POST /api/v1/staff/partners/{partner}/secret",
+            Value::Null,
+            admin_only,
+        ),
+        (
+            "GET /api/v1/staff/partners/{partner}/webhook-deliveries",
+            Value::Null,
+            admin_only,
+        ),
+        (
+            "POST /api/v1/staff/webhook-deliveries/{event}/replay",
+            Value::Null,
             admin_only,
         ),
         (
@@ -1660,10 +1693,26 @@ async fn every_staff_route_by_role_and_branch(app: TestApp) {
         .json()
         .await
         .expect("json");
+    let partner = crate::partners::create_partner(&app, &[SERVICE], None, None, 100);
+    temujanji_api::outbox::enqueue_webhook(
+        &mut app.db.connect(),
+        &temujanji_api::outbox::Webhook {
+            partner_id: partner.id,
+            event_id: "msg_matrix",
+            kind: "appointment.booked",
+            reference: &reference,
+            body: b"{}",
+            expires_at: temujanji_api::clock::now_utc(),
+        },
+        temujanji_api::clock::now_utc(),
+    )
+    .expect("a delivery to replay");
     for (key, body, expected) in &table {
         let (method, template) = key.split_once(' ').expect("method and path");
         let path = template
             .replace("{branch}", BRANCH)
+            .replace("{partner}", &partner.id.to_string())
+            .replace("{event}", "msg_matrix")
             .replace("{reference}", &reference)
             .replace("{username}", "officer.b")
             .replace("{id}", &block_id)
@@ -1711,4 +1760,126 @@ async fn every_staff_route_by_role_and_branch(app: TestApp) {
             assert_eq!(class(status), *want, "{key} as caller {who}: {status}");
         }
     }
+}
+
+/// Books for identity `n` with another person's e-mail `maker` (squatting).
+async fn book_as(
+    app: &TestApp,
+    n: u32,
+    maker: u32,
+    slot: &(chrono::NaiveDate, String),
+) -> (u16, Value) {
+    let mut body = crate::helpers::booking(BRANCH, SERVICE, slot.0, &slot.1, n);
+    body["applicant"]["email"] = json!(crate::helpers::email(maker));
+    body["applicant"]["phone"] = json!(crate::helpers::phone(maker));
+    let response = app
+        .post(
+            "/api/v1/appointments",
+            Some(&app.token_for(&crate::helpers::email(maker))),
+            &body,
+        )
+        .await;
+    problem(response).await
+}
+
+async fn a_squatted_identity_is_freed_by_voiding_and_its_maker_blocked(app: TestApp) {
+    let slots = app.free_slots(BRANCH, SERVICE, 3).await;
+    let (status, squat) = book_as(&app, 5, 9, &slots[0]).await;
+    assert_eq!(status, 201);
+    let reference = squat["reference"].as_str().expect("reference").to_owned();
+    // The identity's real holder learns only that it cannot book now, and whom to ask.
+    let (status, refused) = book_as(&app, 5, 5, &slots[1]).await;
+    assert_eq!(
+        (status, refused["type"].as_str()),
+        (409, Some("identity_unavailable"))
+    );
+    let told = refused.to_string();
+    assert!(
+        !told.contains(&reference) && !told.contains(&crate::helpers::email(9)),
+        "{told}"
+    );
+    assert!(
+        refused["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("cawangan")
+    );
+    // The squatter, booking again itself, is told plainly.
+    let (status, own) = book_as(&app, 5, 9, &slots[1]).await;
+    assert_eq!(
+        (status, own["type"].as_str()),
+        (409, Some("duplicate_active_appointment"))
+    );
+
+    let officer = app.staff_token("siti", "officer", Some(BRANCH)).await;
+    let supervisor = app
+        .staff_token("penyelia", "supervisor", Some(BRANCH))
+        .await;
+    let path = format!("/api/v1/staff/appointments/{reference}/void");
+    let body = json!({ "reason": "Identity used by another person (police report 123)" });
+    assert_eq!(app.post(&path, Some(&officer), &body).await.status(), 403);
+    let voided = app.post(&path, Some(&supervisor), &body).await;
+    assert_eq!(voided.status(), 200);
+    assert_eq!(status_of(&app, &reference), "cancelled");
+    assert_eq!(
+        app.booked(BRANCH, SERVICE, slots[0].0, &slots[0].1),
+        0,
+        "the seat is free"
+    );
+    // The real holder books at once; the maker's e-mail is blocked.
+    let (status, _) = book_as(&app, 5, 5, &slots[1]).await;
+    assert_eq!(status, 201);
+    let (status, blocked) = book_as(&app, 6, 9, &slots[2]).await;
+    assert_eq!((status, blocked["type"].as_str()), (403, Some("blocked")));
+    let admin = app.staff_token("ketua", "admin", None).await;
+    let audit: Value = app
+        .get_auth(
+            &format!("/api/v1/staff/audit?reference={reference}"),
+            &admin,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(audit.to_string().contains("appointment.voided"), "{audit}");
+}
+
+async fn voided_bookings_are_never_strikes_against_the_identity(app: TestApp) {
+    let supervisor = app
+        .staff_token("penyelia", "supervisor", Some(BRANCH))
+        .await;
+    let slots = app.free_slots(BRANCH, SERVICE, 4).await;
+    // Two no-shows by squatters (e-mails 9 and 10), then one by the identity's holder.
+    let mut no_shows = Vec::new();
+    for (maker, slot) in [(9, &slots[0]), (10, &slots[1]), (5, &slots[2])] {
+        let (status, made) = book_as(&app, 5, maker, slot).await;
+        assert_eq!(status, 201, "{made}");
+        let reference = made["reference"].as_str().expect("reference").to_owned();
+        app.move_to_today(&reference, malaysian_now_plus(-60), 30);
+        let marked = app
+            .post(
+                &format!("/api/v1/staff/appointments/{reference}/no-show"),
+                Some(&supervisor),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(marked.status(), 200);
+        no_shows.push(reference);
+        if maker != 5 {
+            let voided = app
+                .post(
+                    &format!(
+                        "/api/v1/staff/appointments/{}/void",
+                        no_shows[no_shows.len() - 1]
+                    ),
+                    Some(&supervisor),
+                    &json!({ "reason": "not the holder" }),
+                )
+                .await;
+            assert_eq!(voided.status(), 200);
+        }
+    }
+    // One strike of three: the holder is not blocked.
+    let (status, body) = book_as(&app, 5, 5, &slots[3]).await;
+    assert_eq!(status, 201, "{body}");
 }

@@ -98,3 +98,72 @@ async fn pages_are_never_cached_and_hashed_assets_are_cached_compressed() {
     assert_eq!(posted.status(), 405);
     server.stop().await;
 }
+
+/// Every answer (pages, assets, the API, errors) carries the security headers; the SPA's
+/// policy admits only its own origin, WebAssembly, and the exact inline boot script of the
+/// `index.html` served; API answers are never stored; HSTS only behind an https address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_carries_the_security_headers() {
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        &[(
+            "TEMUJANJI_PUBLIC_URL",
+            "https://temujanji.example.gov.my".to_owned(),
+        )],
+    )
+    .await;
+    let index = app.get("/").await.text().await.expect("html");
+    let asset = assets_in(&index)
+        .into_iter()
+        .find(|a| a.ends_with(".js"))
+        .expect("a script");
+    let boot = index
+        .split("<script type=\"module\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .expect("the inline boot script");
+    let boot_hash = {
+        use base64::Engine;
+        use sha2::Digest;
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(boot.as_bytes()))
+    };
+    for path in [
+        "/",
+        "/apply",
+        asset.as_str(),
+        "/assets/missing.js",
+        "/api/v1/branches",
+        "/api/v1/appointments/ABCDE-FGHJK",
+        "/api/v1/nowhere",
+    ] {
+        let response = app.get(path).await;
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().expect("ascii");
+        assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("'wasm-unsafe-eval'"), "{path}: {csp}");
+        assert!(
+            csp.contains(&format!("'sha256-{boot_hash}'")),
+            "{path}: {csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        assert!(
+            headers["strict-transport-security"]
+                .to_str()
+                .expect("ascii")
+                .starts_with("max-age="),
+            "{path}"
+        );
+        if path.starts_with("/api/") {
+            assert_eq!(headers["cache-control"], "no-store", "{path}");
+        }
+    }
+    app.stop().await;
+    // Served over plain http (development), no HSTS.
+    let plain = TestApp::spawn(Backend::Sqlite).await;
+    let response = plain.get("/").await;
+    assert!(!response.headers().contains_key("strict-transport-security"));
+    plain.stop().await;
+}

@@ -893,10 +893,16 @@ fn ReviewStep(
         date: date.get().map(|d| d.to_string()),
         start: start.get(),
         applicant: details.form(email.get()),
+        altcha: None,
     };
     let submit = Action::new_local(move |(token, key, form): &(String, String, BookingForm)| {
         let (token, key, form) = (token.clone(), key.clone(), form.clone());
-        async move { api::book(lang.get_untracked(), &token, &key, &form).await }
+        let rush = form
+            .service
+            .as_deref()
+            .and_then(|code| catalog.service(code))
+            .is_some_and(|service| service.rush);
+        async move { api::book(lang.get_untracked(), &token, &key, &form, rush).await }
     });
     Effect::new(move |_| {
         let Some(result) = submit.value().get() else {

@@ -31,6 +31,7 @@ const MAX_BLOCK_DAYS: i64 = 5 * 366;
 
 /// Every block, newest first (supervisors and administrators).
 #[utoipa::path(
+    operation_id = "list_blocks",
     tag = "staff",
     params(BlocksQuery),
     security(("staff_token" = [])),
@@ -58,6 +59,7 @@ pub async fn list(
 /// Blocks an identity, e-mail or phone until a date (supervisors and administrators). The
 /// applicant is told the category and the end date, never the note.
 #[utoipa::path(
+    operation_id = "create_block",
     tag = "staff",
     request_body = BlockForm,
     security(("staff_token" = [])),

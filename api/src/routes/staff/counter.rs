@@ -213,6 +213,7 @@ pub async fn no_show(
 /// Cancels a booked or checked-in appointment (a late arrival, R4), with a reason kept in the
 /// audit log; the applicant receives the cancellation e-mail and the seat is freed.
 #[utoipa::path(
+    operation_id = "staff_cancel_appointment",
     tag = "staff",
     params(("reference" = String, Path, description = "Appointment reference")),
     request_body = StaffCancelForm,
@@ -233,7 +234,22 @@ pub async fn cancel(
     form: JsonBody<StaffCancelForm>,
 ) -> Result<HttpResponse, ApiError> {
     let reference = reference(&path)?;
-    let reason = form.reason.trim().to_owned();
+    let reason = staff_reason(&form.reason)?;
+    let principal = staff.principal();
+    let now = clock::now_utc();
+    let cancelled = with_conn(&state, move |conn, state| {
+        let ctx = context(state, now);
+        booking::cancel(conn, &reference, &principal, Some(&reason), None, ctx)?;
+        booking::staff_get(conn, &reference, &principal, ctx)
+    })
+    .await?;
+    state.outbox_wake.notify_one();
+    Ok(private(&cancelled))
+}
+
+/// A reason the audit log keeps: 1 to 500 characters.
+fn staff_reason(raw: &str) -> Result<String, ApiError> {
+    let reason = raw.trim().to_owned();
     if reason.is_empty() {
         return Err(ApiError::field("reason", ValidationError::Required));
     }
@@ -243,16 +259,54 @@ pub async fn cancel(
             ValidationError::TooLong { max: 500 },
         ));
     }
+    Ok(reason)
+}
+
+/// Voids a booking made with someone else's identity or made-up data (supervisors and
+/// administrators): it is cancelled as fraud and its seat freed, so the identity's real
+/// holder can book at once; the e-mail that made it is blocked; it never counts as a strike
+/// against the identity. The reason is kept in the audit log.
+#[utoipa::path(
+    operation_id = "staff_void_appointment",
+    tag = "staff",
+    params(("reference" = String, Path, description = "Appointment reference")),
+    request_body = StaffCancelForm,
+    security(("staff_token" = [])),
+    responses(
+        (status = 200, body = StaffAppointment),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: officers may not void", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_status`: not booked or a no-show", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a reason is required", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/staff/appointments/{reference}/void")]
+pub async fn void(
+    state: web::Data<AppState>,
+    staff: StaffAuth,
+    path: web::Path<String>,
+    form: JsonBody<StaffCancelForm>,
+) -> Result<HttpResponse, ApiError> {
+    let reference = reference(&path)?;
+    let reason = staff_reason(&form.reason)?;
     let principal = staff.principal();
     let now = clock::now_utc();
-    let cancelled = with_conn(&state, move |conn, state| {
+    let voided = with_conn(&state, move |conn, state| {
         let ctx = context(state, now);
-        booking::cancel(conn, &reference, &principal, Some(&reason), ctx)?;
+        booking::void(
+            conn,
+            &reference,
+            &reason,
+            state.strikes.block_days,
+            &principal,
+            ctx,
+        )?;
         booking::staff_get(conn, &reference, &principal, ctx)
     })
     .await?;
     state.outbox_wake.notify_one();
-    Ok(private(&cancelled))
+    Ok(private(&voided))
 }
 
 /// The branch's queue: who is checked in and waiting, in arrival order, and the latest calls.

@@ -5,21 +5,9 @@
 pub mod blocks;
 pub mod config;
 pub mod counter;
+pub mod partners;
 pub mod reports;
 pub mod session;
 pub mod users;
 
-use actix_web::HttpResponse;
-use actix_web::http::{StatusCode, header};
-
-/// A staff answer: it carries personal data or tokens, so no cache may keep it.
-pub(super) fn private(body: &impl serde::Serialize) -> HttpResponse {
-    answer(StatusCode::OK, body)
-}
-
-/// [`private`], with another status (`201 Created`).
-pub(super) fn answer(status: StatusCode, body: &impl serde::Serialize) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(body)
-}
+pub(super) use super::{answer, private};

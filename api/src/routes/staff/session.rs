@@ -27,6 +27,7 @@ fn tokens(issued: Issued) -> HttpResponse {
     responses(
         (status = 200, body = StaffSession),
         (status = 401, description = "`invalid_credentials`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: an empty field", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`: locked after repeated failures; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -53,6 +54,7 @@ pub async fn login(
     responses(
         (status = 200, body = StaffSession),
         (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: an empty field", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/staff/session/refresh")]

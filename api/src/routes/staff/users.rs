@@ -92,6 +92,7 @@ pub struct PasswordChangeForm {
 
 /// Every staff account (administrators).
 #[utoipa::path(
+    operation_id = "list_staff_users",
     tag = "staff",
     security(("staff_token" = [])),
     responses(
@@ -109,6 +110,7 @@ pub async fn list(state: web::Data<AppState>, staff: StaffAuth) -> Result<HttpRe
 
 /// Creates a staff account (administrators).
 #[utoipa::path(
+    operation_id = "create_staff_user",
     tag = "staff",
     request_body = NewStaffForm,
     security(("staff_token" = [])),

@@ -1,14 +1,17 @@
 //! The background worker: one per instance, run by `Application::run_until_stopped` beside the
-//! HTTP server (which it does not depend on). It sends the outbox's due messages when a commit
-//! wakes it ([`AppState::outbox_wake`]) or every `poll` interval; every minute it sweeps: ended
+//! HTTP server (which it does not depend on). Two loops run side by side, one per outbox
+//! channel: e-mail (here) and partner webhooks ([`webhooks`]), so that a slow receiver never
+//! delays an e-mail. Each sends its channel's due messages when a commit
+//! wakes it ([`AppState::outbox_wake`]) or every `poll` interval; every minute the e-mail loop sweeps: ended
 //! appointments nobody checked in for become no-shows (R4), day-before reminders are
 //! written, old messages are tidied. It
 //! stops with the server: it finishes the message in flight (for at most
 //! [`STOP_GRACE`]), gives back the rest of its claim and returns.
 
-use std::time::Duration;
+mod webhooks;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use lettre::Address;
 use lettre::address::Envelope;
@@ -19,7 +22,7 @@ use crate::booking::{self, BookingError};
 use crate::clock;
 use crate::events::Fanout;
 use crate::mail::transport::{SendError, Transport};
-use crate::outbox::{self, Claimed, Failure, Settings};
+use crate::outbox::{self, AttemptError, Channel, Claimed, Failure, Settings};
 use crate::state::{AppState, Unavailable, with_conn};
 
 /// Why a round of the worker failed; logged, and tried again next round.
@@ -42,19 +45,30 @@ pub struct Worker {
     state: Arc<AppState>,
     transport: Transport,
     settings: Settings,
+    webhooks: webhooks::Deliverer,
 }
 
 impl Worker {
-    pub fn new(state: Arc<AppState>, transport: Transport, settings: Settings) -> Self {
+    pub fn new(
+        state: Arc<AppState>,
+        transport: Transport,
+        settings: Settings,
+        webhook_settings: Settings,
+    ) -> Self {
         Worker {
+            webhooks: webhooks::Deliverer::new(Arc::clone(&state), webhook_settings),
             state,
             transport,
             settings,
         }
     }
 
-    /// Runs until `stop` turns true (or its sender is gone).
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+    /// Runs both loops until `stop` turns true (or its sender is gone).
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        tokio::join!(self.email_loop(stop.clone()), self.webhooks.run(stop));
+    }
+
+    async fn email_loop(&self, mut stop: watch::Receiver<bool>) {
         let mut next_sweep = Instant::now();
         while !stopping(&stop) {
             if Instant::now() >= next_sweep {
@@ -63,12 +77,12 @@ impl Worker {
             }
             self.deliver_due(&mut stop).await;
             tokio::select! {
-                () = self.state.outbox_wake.notified() => {}
+                () = self.state.outbox_wake.email.notified() => {}
                 () = tokio::time::sleep(self.settings.poll) => {}
                 _ = stop.changed() => {}
             }
         }
-        tracing::debug!("outbox worker stopped");
+        tracing::debug!("e-mail loop stopped");
     }
 
     /// Marks no-shows, writes due reminders and tidies the outbox; failures are logged and
@@ -87,9 +101,19 @@ impl Worker {
             Ok(expired) => tracing::info!(expired, "appointments marked no-show"),
             Err(e) => tracing::error!(error = %e, "no-show sweep failed"),
         }
+        let returned = with_conn(&self.state, |conn, _| -> Result<usize, WorkError> {
+            Ok(booking::return_due_seats(conn, clock::now_utc())?)
+        })
+        .await;
+        match returned {
+            Ok(0) => {}
+            Ok(seats) => tracing::info!(seats, "freed seats returned after their delay"),
+            Err(e) => tracing::error!(error = %e, "seat return sweep failed"),
+        }
         let result = with_conn(&self.state, |conn, state| -> Result<usize, WorkError> {
             let now = clock::now_utc();
             outbox::housekeeping(conn, now)?;
+            crate::proof_of_work::forget_expired(conn, now)?;
             Ok(booking::reminders::sweep(
                 conn,
                 &state.letters,
@@ -117,8 +141,10 @@ impl Worker {
             let claimed = with_conn(&self.state, move |conn, _| -> Result<_, WorkError> {
                 Ok(outbox::claim(
                     conn,
+                    Channel::Email,
                     &claim_token,
                     &settings,
+                    settings.batch,
                     clock::now_utc(),
                 )?)
             })
@@ -204,21 +230,20 @@ impl Worker {
             let now = clock::now_utc();
             Ok(match &result {
                 Ok(()) => {
-                    outbox::mark_sent(conn, id, &token, now)?;
+                    outbox::mark_sent(conn, id, &token, None, now)?;
                     None
                 }
-                Err(e) => Some((
-                    outbox::mark_failed(
-                        conn,
-                        &claimed,
-                        &token,
-                        &e.message,
-                        e.permanent,
-                        &settings,
-                        now,
-                    )?,
-                    e.message.clone(),
-                )),
+                Err(e) => {
+                    let error = AttemptError {
+                        message: e.message.clone(),
+                        permanent: e.permanent,
+                        http_status: None,
+                    };
+                    Some((
+                        outbox::mark_failed(conn, &claimed, &token, &error, &settings, now)?,
+                        e.message.clone(),
+                    ))
+                }
             })
         })
         .await;

@@ -1,0 +1,17 @@
+DROP TABLE rate_buckets;
+ALTER TABLE email_codes DROP COLUMN requested_from;
+DELETE FROM outbox WHERE channel = 'webhook';
+ALTER TABLE outbox DROP CONSTRAINT outbox_kind_by_channel;
+ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('code', 'confirmation', 'change', 'cancellation', 'reminder'));
+DROP INDEX outbox_partner;
+DROP INDEX outbox_event_id;
+ALTER TABLE outbox DROP COLUMN last_status;
+ALTER TABLE outbox DROP COLUMN event_id;
+ALTER TABLE outbox DROP COLUMN partner_id;
+ALTER TABLE outbox DROP COLUMN channel;
+DROP INDEX appointments_active_phone;
+DROP INDEX appointments_active_email;
+ALTER TABLE appointments DROP COLUMN reschedules;
+DROP INDEX appointments_partner;
+ALTER TABLE appointments DROP COLUMN partner_id;
+DROP TABLE partner_clients;

@@ -1,0 +1,2 @@
+ALTER TABLE services DROP COLUMN rush;
+DROP TABLE spent_challenges;

@@ -1,0 +1,153 @@
+//! Fair release: a seat freed by a cancellation or a move comes back after a random delay (per
+//! service), so that it cannot be handed to a chosen buyer by cancelling and rebooking at once.
+
+use chrono::{NaiveDateTime, TimeDelta};
+use diesel::prelude::*;
+use serde_json::Value;
+use temujanji_api::catalog::{ServiceSetting, change_service};
+use temujanji_api::db::schema::seat_returns;
+
+use crate::helpers::{TestApp, booking, both_backends, email};
+
+both_backends!(
+    a_freed_seat_returns_after_its_random_delay,
+    a_moved_appointments_old_seat_returns_after_the_delay,
+    concurrent_sweeps_return_a_seat_once,
+);
+
+const BRANCH: &str = "SGR-SHA";
+const SERVICE: &str = "passport_renewal";
+const DELAY_MINUTES: i32 = 30;
+
+fn set_delay(app: &TestApp, minutes: i32) {
+    let service = temujanji_shared::codes::ServiceCode::parse(SERVICE).expect("code");
+    let found = change_service(
+        &mut app.db.connect(),
+        &service,
+        ServiceSetting::ReleaseDelayMinutes(minutes),
+        &temujanji_api::authz::Principal::System,
+        temujanji_api::clock::now_utc(),
+    )
+    .expect("set the delay");
+    assert!(found);
+}
+
+async fn book(app: &TestApp, n: u32, slot: &(chrono::NaiveDate, String)) -> (u16, Value) {
+    let response = app
+        .post(
+            "/api/v1/appointments",
+            Some(&app.token_for(&email(n))),
+            &booking(BRANCH, SERVICE, slot.0, &slot.1, n),
+        )
+        .await;
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn pending_returns(app: &TestApp) -> Vec<NaiveDateTime> {
+    seat_returns::table
+        .select(seat_returns::due_at)
+        .load(&mut app.db.connect())
+        .expect("seat returns")
+}
+
+fn sweep(app: &TestApp, at: NaiveDateTime) -> usize {
+    temujanji_api::booking::return_due_seats(&mut app.db.connect(), at).expect("sweep")
+}
+
+async fn a_freed_seat_returns_after_its_random_delay(app: TestApp) {
+    app.set_seats(BRANCH, SERVICE, 1);
+    set_delay(&app, DELAY_MINUTES);
+    let slot = app.first_free_slot(BRANCH, SERVICE).await;
+    let (status, first) = book(&app, 1, &slot).await;
+    assert_eq!(status, 201);
+    let reference = first["reference"].as_str().expect("reference");
+    let cancelled_at = temujanji_api::clock::now_utc();
+    let cancelled = app
+        .post(
+            &format!("/api/v1/appointments/{reference}/cancel"),
+            Some(&app.token_for(&email(1))),
+            &Value::Null,
+        )
+        .await;
+    assert_eq!(cancelled.status(), 200);
+    // The buyer waiting to rebook at once finds the slot still full.
+    let (status, refused) = book(&app, 2, &slot).await;
+    assert_eq!((status, refused["type"].as_str()), (409, Some("slot_full")));
+    assert_eq!(app.booked(BRANCH, SERVICE, slot.0, &slot.1), 1);
+    let due = pending_returns(&app);
+    assert_eq!(due.len(), 1);
+    let delay = due[0] - cancelled_at;
+    assert!(
+        delay >= TimeDelta::seconds(59) && delay <= TimeDelta::minutes(DELAY_MINUTES.into()),
+        "within the service's delay: {delay}"
+    );
+    // Not before it is due; then once.
+    assert_eq!(sweep(&app, due[0] - TimeDelta::seconds(1)), 0);
+    assert_eq!(sweep(&app, due[0]), 1);
+    assert_eq!(sweep(&app, due[0] + TimeDelta::hours(1)), 0);
+    assert_eq!(app.booked(BRANCH, SERVICE, slot.0, &slot.1), 0);
+    assert_eq!(book(&app, 2, &slot).await.0, 201);
+}
+
+async fn a_moved_appointments_old_seat_returns_after_the_delay(app: TestApp) {
+    app.set_seats(BRANCH, SERVICE, 1);
+    set_delay(&app, DELAY_MINUTES);
+    let slots = app.free_slots(BRANCH, SERVICE, 2).await;
+    let (status, first) = book(&app, 1, &slots[0]).await;
+    assert_eq!(status, 201);
+    let reference = first["reference"].as_str().expect("reference");
+    let moved = app
+        .post(
+            &format!("/api/v1/appointments/{reference}/reschedule"),
+            Some(&app.token_for(&email(1))),
+            &serde_json::json!({ "date": slots[1].0, "start": slots[1].1 }),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+    assert_eq!(app.booked(BRANCH, SERVICE, slots[0].0, &slots[0].1), 1);
+    assert_eq!(book(&app, 2, &slots[0]).await.0, 409);
+    let due = pending_returns(&app);
+    assert_eq!(due.len(), 1);
+    assert_eq!(sweep(&app, due[0]), 1);
+    assert_eq!(book(&app, 2, &slots[0]).await.0, 201);
+}
+
+/// Every instance's worker sweeps: each due seat comes back exactly once.
+async fn concurrent_sweeps_return_a_seat_once(app: TestApp) {
+    app.set_seats(BRANCH, SERVICE, 3);
+    set_delay(&app, DELAY_MINUTES);
+    let slot = app.first_free_slot(BRANCH, SERVICE).await;
+    for n in 1..=3 {
+        let (status, booked) = book(&app, n, &slot).await;
+        assert_eq!(status, 201);
+        let reference = booked["reference"].as_str().expect("reference");
+        let cancelled = app
+            .post(
+                &format!("/api/v1/appointments/{reference}/cancel"),
+                Some(&app.token_for(&email(n))),
+                &Value::Null,
+            )
+            .await;
+        assert_eq!(cancelled.status(), 200);
+    }
+    let later = temujanji_api::clock::now_utc() + TimeDelta::hours(1);
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+    let sweepers: Vec<_> = (0..4)
+        .map(|_| {
+            let mut conn = app.db.connect();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                temujanji_api::booking::return_due_seats(&mut conn, later).expect("sweep")
+            })
+        })
+        .collect();
+    let returned: usize = sweepers
+        .into_iter()
+        .map(|s| s.join().expect("sweeper"))
+        .sum();
+    assert_eq!(returned, 3);
+    assert_eq!(app.booked(BRANCH, SERVICE, slot.0, &slot.1), 0);
+    assert!(pending_returns(&app).is_empty());
+}
