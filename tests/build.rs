@@ -66,6 +66,8 @@ fn main() {
     let mut doc: Value = serde_norway::from_str(&text).expect("openapi.yaml is YAML");
     to_openapi_30(&mut doc);
     doc["openapi"] = json!("3.0.3");
+    // 3.0 has no `webhooks`; the tests' receiver checks them against the server instead.
+    doc.as_object_mut().expect("document").remove("webhooks");
     let mut ids: HashMap<String, usize> = HashMap::new();
     for item in doc["paths"].as_object_mut().expect("paths").values_mut() {
         for operation in item.as_object_mut().expect("path item").values_mut() {

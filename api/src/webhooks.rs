@@ -29,17 +29,48 @@ use crate::outbox::{Channel, OutboxStatus, Webhook};
 /// A webhook is retried for at least a day.
 pub const RETRY_HOURS: i64 = 25;
 
-/// The event types a partner receives.
-pub fn event_type(kind: EventKind) -> Option<&'static str> {
-    match kind {
-        EventKind::Booked => Some("appointment.booked"),
-        EventKind::Rescheduled => Some("appointment.rescheduled"),
-        EventKind::Cancelled | EventKind::Withdrawn | EventKind::Voided => {
-            Some("appointment.cancelled")
+/// The type of a webhook event: what happened to the appointment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum WebhookEventType {
+    #[serde(rename = "appointment.booked")]
+    Booked,
+    #[serde(rename = "appointment.rescheduled")]
+    Rescheduled,
+    /// Cancelled by the applicant, the partner or the office (`data.cancelled_by` says who).
+    #[serde(rename = "appointment.cancelled")]
+    Cancelled,
+    #[serde(rename = "appointment.checked_in")]
+    CheckedIn,
+    #[serde(rename = "appointment.served")]
+    Served,
+    #[serde(rename = "appointment.no_show")]
+    NoShow,
+}
+
+impl WebhookEventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookEventType::Booked => "appointment.booked",
+            WebhookEventType::Rescheduled => "appointment.rescheduled",
+            WebhookEventType::Cancelled => "appointment.cancelled",
+            WebhookEventType::CheckedIn => "appointment.checked_in",
+            WebhookEventType::Served => "appointment.served",
+            WebhookEventType::NoShow => "appointment.no_show",
         }
-        EventKind::CheckedIn => Some("appointment.checked_in"),
-        EventKind::Served => Some("appointment.served"),
-        EventKind::NoShow => Some("appointment.no_show"),
+    }
+}
+
+/// The event types a partner receives.
+pub fn event_type(kind: EventKind) -> Option<WebhookEventType> {
+    match kind {
+        EventKind::Booked => Some(WebhookEventType::Booked),
+        EventKind::Rescheduled => Some(WebhookEventType::Rescheduled),
+        EventKind::Cancelled | EventKind::Withdrawn | EventKind::Voided => {
+            Some(WebhookEventType::Cancelled)
+        }
+        EventKind::CheckedIn => Some(WebhookEventType::CheckedIn),
+        EventKind::Served => Some(WebhookEventType::Served),
+        EventKind::NoShow => Some(WebhookEventType::NoShow),
         EventKind::Called => None,
     }
 }
@@ -49,11 +80,8 @@ pub fn event_type(kind: EventKind) -> Option<&'static str> {
 pub struct WebhookEvent {
     /// Unique per event and the same on every retry and replay (also `webhook-id`).
     pub id: String,
-    /// `appointment.booked`, `appointment.rescheduled`, `appointment.cancelled`,
-    /// `appointment.checked_in`, `appointment.served` or `appointment.no_show`.
     #[serde(rename = "type")]
-    #[schema(example = "appointment.booked")]
-    pub kind: String,
+    pub kind: WebhookEventType,
     /// When the change happened (RFC 3339, UTC).
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub data: WebhookAppointment,
@@ -111,7 +139,7 @@ pub fn enqueue(
     }
     let event = WebhookEvent {
         id: format!("msg_{}", hex::encode(rand::random::<[u8; 12]>())),
-        kind: kind.to_owned(),
+        kind,
         created_at: at.and_utc(),
         data: WebhookAppointment::of(row),
     };
@@ -122,7 +150,7 @@ pub fn enqueue(
         &Webhook {
             partner_id,
             event_id: &event.id,
-            kind,
+            kind: kind.as_str(),
             reference: &row.reference,
             body: &body,
             expires_at: at + TimeDelta::hours(RETRY_HOURS),
@@ -164,6 +192,7 @@ pub struct Delivery {
     /// The event's id (`webhook-id`).
     pub id: String,
     #[serde(rename = "type")]
+    #[schema(value_type = WebhookEventType)]
     pub kind: String,
     pub reference: Option<String>,
     pub status: DeliveryStatus,

@@ -109,7 +109,11 @@ pub(crate) async fn throttle(
             booking on behalf of applicants, webhooks. Every partner write needs an `Idempotency-Key`; every \
             partner answer carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`. See docs/PARTNERS.md."),
     ),
-    components(schemas(crate::webhooks::WebhookEvent, crate::webhooks::WebhookAppointment))
+    components(schemas(
+        crate::webhooks::WebhookEvent,
+        crate::webhooks::WebhookEventType,
+        crate::webhooks::WebhookAppointment
+    ))
 )]
 struct ApiDoc;
 
@@ -383,5 +387,6 @@ pub fn openapi() -> OpenApiDoc {
     // After the routes: it reads their operations.
     CommonAnswers.modify(&mut doc);
     partners::RateLimitHeaders.modify(&mut doc);
+    partners::WebhookDocs.modify(&mut doc);
     doc
 }

@@ -56,3 +56,53 @@ async fn the_spec_and_an_offline_reference_page_are_served() {
     let script = app.get("/api/docs/swagger-ui-bundle.js").await;
     assert_eq!(script.status(), 200, "Swagger UI is vendored");
 }
+
+/// A method the spec does not declare on a path it does declare is 405 with `Allow` naming the
+/// declared methods (what a partner's client reads), not 404; a path it does not declare is 404;
+/// both as problem+json.
+#[tokio::test]
+async fn an_undeclared_method_is_405_with_allow() {
+    let mut app = TestApp::spawn(Backend::Sqlite).await;
+    let server = app.take_server();
+    for (method, path, allowed) in [
+        (reqwest::Method::DELETE, "/api/v1/appointments", "POST"),
+        (reqwest::Method::GET, "/api/v1/auth/email-codes", "POST"),
+        (reqwest::Method::DELETE, "/api/v1/staff/blocks", "GET"),
+        (reqwest::Method::POST, "/api/v1/branches", "GET"),
+        (reqwest::Method::GET, "/api/v1/oauth/token", "POST"),
+    ] {
+        let response = app
+            .client
+            .request(method.clone(), app.url(path))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 405, "{method} {path}");
+        let allow = response
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            allow.split(',').any(|m| m.trim() == allowed),
+            "{method} {path}: Allow: {allow}"
+        );
+        assert!(
+            !allow.contains(method.as_str()),
+            "{method} {path}: Allow: {allow}"
+        );
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{method} {path}"
+        );
+        let problem: Value = response.json().await.expect("json");
+        assert_eq!(problem["type"], "method_not_allowed", "{method} {path}");
+    }
+    let unknown = app.get("/api/v1/no-such-thing").await;
+    assert_eq!(unknown.status(), 404);
+    let problem: Value = unknown.json().await.expect("json");
+    assert_eq!(problem["type"], "not_found");
+    server.stop().await;
+}

@@ -592,7 +592,7 @@ async fn signing_keys_rotate_with_a_grace_period(backend: Backend) {
 async fn booking_on_behalf_follows_every_rule(app: TestApp) {
     let partner = create_partner(&app, &[SERVICE], Some(&[BRANCH]), None, 100);
     let token = partner_token(&app, &partner).await;
-    let slots = app.free_slots(BRANCH, SERVICE, 2).await;
+    let slots = app.free_slots(BRANCH, SERVICE, 3).await;
     let body = booking(BRANCH, SERVICE, slots[0].0, &slots[0].1, 1);
 
     // No key: refused with its own problem type, nothing booked.
@@ -636,23 +636,23 @@ async fn booking_on_behalf_follows_every_rule(app: TestApp) {
     );
     // Another branch or service than the client's.
     let elsewhere = app.first_free_slot(OTHER_BRANCH, SERVICE).await;
-    let (status, _) = book(
+    let (status, problem) = book(
         &app,
         &token,
         "book-3",
         &booking(OTHER_BRANCH, SERVICE, elsewhere.0, &elsewhere.1, 2),
     )
     .await;
-    assert_eq!(status, 403);
+    assert_eq!((status, problem["type"].as_str()), (403, Some("forbidden")));
     let other_service = app.first_free_slot(BRANCH, "passport_new").await;
-    let (status, _) = book(
+    let (status, problem) = book(
         &app,
         &token,
         "book-4",
         &booking(BRANCH, "passport_new", other_service.0, &other_service.1, 2),
     )
     .await;
-    assert_eq!(status, 403);
+    assert_eq!((status, problem["type"].as_str()), (403, Some("forbidden")));
     // Outside the window, and validation.
     let late = temujanji_api::clock::today() + TimeDelta::days(400);
     let (status, problem) = book(
@@ -698,6 +698,66 @@ async fn booking_on_behalf_follows_every_rule(app: TestApp) {
     )
     .await;
     assert_eq!((status, problem["type"].as_str()), (403, Some("blocked")));
+
+    // A closed day, a time that is not a slot, and a full slot.
+    let today = temujanji_api::clock::today();
+    let sunday = (1..=7)
+        .map(|n| today + TimeDelta::days(n))
+        .find(|d| chrono::Datelike::weekday(d) == chrono::Weekday::Sun)
+        .expect("a Sunday");
+    let (status, problem) = book(
+        &app,
+        &token,
+        "book-8",
+        &booking(BRANCH, SERVICE, sunday, "09:00", 5),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["type"].as_str()),
+        (422, Some("branch_closed"))
+    );
+    let (status, problem) = book(
+        &app,
+        &token,
+        "book-9",
+        &booking(BRANCH, SERVICE, slots[1].0, "13:15", 5),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["type"].as_str()),
+        (422, Some("no_such_slot"))
+    );
+    app.set_seats(BRANCH, SERVICE, 1);
+    let (status, problem) = book(
+        &app,
+        &token,
+        "book-10",
+        &booking(BRANCH, SERVICE, slots[0].0, &slots[0].1, 5),
+    )
+    .await;
+    assert_eq!((status, problem["type"].as_str()), (409, Some("slot_full")));
+
+    // Someone else's identity: no word of who holds it.
+    let mut squat = booking(BRANCH, SERVICE, slots[1].0, &slots[1].1, 6);
+    squat["applicant"]["id_number"] = json!(crate::helpers::mykad(1));
+    let (status, problem) = book(&app, &token, "book-11", &squat).await;
+    assert_eq!(
+        (status, problem["type"].as_str()),
+        (409, Some("identity_unavailable"))
+    );
+
+    // R5: one e-mail holds at most two active appointments, whatever identities it types.
+    let mut second = booking(BRANCH, SERVICE, slots[1].0, &slots[1].1, 7);
+    second["applicant"]["email"] = json!(email(1));
+    let (status, made) = book(&app, &token, "book-12", &second).await;
+    assert_eq!(status, 201, "{made}");
+    let mut third = booking(BRANCH, SERVICE, slots[2].0, &slots[2].1, 8);
+    third["applicant"]["email"] = json!(email(1));
+    let (status, problem) = book(&app, &token, "book-13", &third).await;
+    assert_eq!(
+        (status, problem["type"].as_str()),
+        (409, Some("too_many_active_appointments"))
+    );
 }
 
 async fn a_partner_sees_only_what_it_made(app: TestApp) {
@@ -845,13 +905,9 @@ async fn concurrent_retries_with_one_key_take_one_seat(app: TestApp) {
         });
     }
     let answers = retries.join_all().await;
-    // Every retry either got the one answer or was told the first is still in progress.
-    assert!(
-        answers
-            .iter()
-            .all(|(s, b)| *s == 201 || (*s == 409 && b["type"] == "idempotency_in_progress")),
-        "{answers:?}"
-    );
+    // The key is claimed in the booking's transaction, so a concurrent retry waits for the
+    // first to commit and then gets its answer: every retry gets the one answer.
+    assert!(answers.iter().all(|(s, _)| *s == 201), "{answers:?}");
     let mut references: Vec<String> = answers
         .iter()
         .filter(|(status, _)| *status == 201)
@@ -1056,13 +1112,125 @@ impl Receiver {
     }
 }
 
-/// Checks the signature with the `standardwebhooks` crate, not the server's code.
+/// Checks the signature with the `standardwebhooks` crate, not the server's code, and the
+/// request against the `webhooks` section of the committed `openapi.yaml`: its required
+/// headers are sent and the body is the schema it names.
 fn verified(partner: &Partner, received: &Received) -> Value {
     let webhook = standardwebhooks::Webhook::new(&partner.webhook_secret).expect("secret");
     webhook
         .verify(&received.body, &received.headers)
         .expect("a valid Standard Webhooks signature");
-    serde_json::from_slice(&received.body).expect("json event")
+    let event: Value = serde_json::from_slice(&received.body).expect("json event");
+    let doc = published_spec();
+    let hook = &doc["webhooks"]["appointmentEvent"]["post"];
+    let parameters = hook["parameters"].as_array().expect("documented headers");
+    for parameter in parameters {
+        let name = parameter["name"].as_str().expect("name");
+        assert!(
+            received.headers.contains_key(name),
+            "the documented header {name} is missing"
+        );
+    }
+    let schema = &hook["requestBody"]["content"]["application/json"]["schema"];
+    if let Err(e) = conforms(&doc, schema, &event) {
+        panic!("the webhook body disagrees with openapi.yaml: {e}\n{event}");
+    }
+    event
+}
+
+fn published_spec() -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi.yaml");
+    let text = std::fs::read_to_string(path).expect("openapi.yaml");
+    serde_norway::from_str(&text).expect("openapi.yaml is YAML")
+}
+
+/// Whether `value` is what `schema` (of the OpenAPI 3.1 document `doc`) describes: the
+/// keywords utoipa writes (`$ref`, `oneOf`, `allOf`, `enum`, `type`, `required`,
+/// `properties`, `items`).
+fn conforms(doc: &Value, schema: &Value, value: &Value) -> Result<(), String> {
+    if let Some(name) = schema["$ref"].as_str() {
+        let name = name.rsplit('/').next().unwrap_or_default();
+        return conforms(doc, &doc["components"]["schemas"][name], value);
+    }
+    if let Some(alternatives) = schema["oneOf"].as_array()
+        && !alternatives.iter().any(|a| conforms(doc, a, value).is_ok())
+    {
+        return Err(format!("{value} is none of {schema}"));
+    }
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        conforms(doc, part, value)?;
+    }
+    if let Some(allowed) = schema["enum"].as_array()
+        && !allowed.contains(value)
+    {
+        return Err(format!("{value} is not one of {allowed:?}"));
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(one) => vec![one.as_str()],
+        Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let is = |t: &str| match t {
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        "null" => value.is_null(),
+        _ => false,
+    };
+    if !types.is_empty() && !types.iter().any(|t| is(t)) {
+        return Err(format!("{value} is not of type {types:?}"));
+    }
+    if let Some(object) = value.as_object() {
+        for required in schema["required"].as_array().into_iter().flatten() {
+            let key = required.as_str().unwrap_or_default();
+            if !object.contains_key(key) {
+                return Err(format!("{key} is missing from {value}"));
+            }
+        }
+        if let Some(properties) = schema["properties"].as_object() {
+            for (key, field) in object {
+                let Some(described) = properties.get(key) else {
+                    return Err(format!("{key} is not in the schema"));
+                };
+                conforms(doc, described, field).map_err(|e| format!("{key}: {e}"))?;
+            }
+        }
+    }
+    if let (Some(items), Some(schema)) = (value.as_array(), schema.get("items")) {
+        for item in items {
+            conforms(doc, schema, item)?;
+        }
+    }
+    Ok(())
+}
+
+/// The checker above refuses what the document does not say.
+#[test]
+fn the_spec_check_refuses_a_wrong_event() {
+    let doc = published_spec();
+    let schema = json!({ "$ref": "#/components/schemas/WebhookEvent" });
+    let good = json!({
+        "id": "msg_1", "type": "appointment.booked", "created_at": "2026-12-01T01:00:00Z",
+        "data": { "reference": "ABCDE-FGHJK", "status": "booked", "branch": "putrajaya",
+                  "service": "passport_renewal", "date": "2026-12-02", "start": "09:00",
+                  "end": "09:15", "cancelled_by": null }
+    });
+    assert_eq!(conforms(&doc, &schema, &good), Ok(()));
+    let mut wrong_type = good.clone();
+    wrong_type["type"] = json!("appointment.moved");
+    assert!(conforms(&doc, &schema, &wrong_type).is_err());
+    let mut missing = good.clone();
+    missing["data"]
+        .as_object_mut()
+        .expect("data")
+        .remove("reference");
+    assert!(conforms(&doc, &schema, &missing).is_err());
+    let mut extra = good;
+    extra["data"]["secret"] = json!(1);
+    assert!(conforms(&doc, &schema, &extra).is_err());
 }
 
 async fn webhooks_are_signed_retried_and_replayed(app: TestApp) {

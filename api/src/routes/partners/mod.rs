@@ -180,6 +180,99 @@ impl utoipa::Modify for RateLimitHeaders {
     }
 }
 
+/// The OpenAPI 3.1 `webhooks` section: what Temujanji POSTs to a partner's webhook URL.
+/// utoipa has no builder field for it, so it goes in beside the document's other top-level
+/// keys.
+pub struct WebhookDocs;
+
+impl utoipa::Modify for WebhookDocs {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{
+            HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+        };
+        use utoipa::openapi::request_body::RequestBodyBuilder;
+        use utoipa::openapi::{
+            ContentBuilder, ObjectBuilder, Ref, Required, ResponseBuilder, schema::Type,
+        };
+        let header = |name: &str, description: &str, example: &str| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Header)
+                .required(Required::True)
+                .description(Some(description))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .examples([example]),
+                ))
+                .build()
+        };
+        let operation = OperationBuilder::new()
+            .operation_id(Some("appointmentEvent"))
+            .tag("partners")
+            .summary(Some("A status change of an appointment the partner made"))
+            .description(Some(
+                "POSTed to the client's webhook URL on every status change (booked, \
+                 rescheduled, cancelled, checked in, served, no-show), signed the Standard \
+                 Webhooks way: `webhook-signature` is `v1,` and the base64 HMAC-SHA256, keyed \
+                 with the `webhook_secret` (base64 after its `whsec_` prefix), of \
+                 `{webhook-id}.{webhook-timestamp}.{body}`. Any 2xx answer means delivered; \
+                 anything else, or no answer within 10 seconds, is retried with exponential \
+                 backoff for 25 hours. A retry carries the same `webhook-id`: use it to drop \
+                 duplicates. See docs/PARTNERS.md.",
+            ))
+            .parameter(header(
+                "webhook-id",
+                "The event's id, the same on every retry and replay",
+                "msg_5f1d3c0a9b8e7d6c5b4a3f2e",
+            ))
+            .parameter(header(
+                "webhook-timestamp",
+                "Seconds since the Unix epoch when this attempt was signed; refuse stale ones",
+                "1796198400",
+            ))
+            .parameter(header(
+                "webhook-signature",
+                "`v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`",
+                "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=",
+            ))
+            .request_body(Some(
+                RequestBodyBuilder::new()
+                    .required(Some(Required::True))
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("WebhookEvent")))
+                            .build(),
+                    )
+                    .build(),
+            ))
+            .response(
+                "2XX",
+                ResponseBuilder::new()
+                    .description("Received; not sent again")
+                    .build(),
+            )
+            .response(
+                "default",
+                ResponseBuilder::new()
+                    .description("Not received; retried with backoff")
+                    .build(),
+            );
+        let item = PathItem::new(HttpMethod::Post, operation);
+        let Ok(item) = serde_json::to_value(item) else {
+            return;
+        };
+        openapi
+            .extensions
+            .get_or_insert_with(Default::default)
+            .insert(
+                "webhooks".to_owned(),
+                serde_json::json!({ "appointmentEvent": item }),
+            );
+    }
+}
+
 /// Middleware of the partner scope (see the module docs).
 pub async fn gate(
     req: ServiceRequest,
