@@ -66,7 +66,8 @@ pub fn availability(
     let seats = catalog::seats(conn, branch.as_str(), service.as_str())?
         .ok_or(AvailabilityError::ServiceNotOffered)?;
     let schedule = catalog::load_schedule(conn, &branch_row, from, to)?;
-    let window = BookingWindow::new(today, i64::from(branch_row.min_lead_days));
+    let opens_at = catalog::opens_at(conn, service.as_str())?;
+    let window = BookingWindow::new(local_now, i64::from(branch_row.min_lead_days), opens_at);
     let booked: HashMap<(NaiveDate, NaiveTime), (i32, i32)> = slots::table
         .filter(slots::branch_code.eq(branch.as_str()))
         .filter(slots::service_code.eq(service.as_str()))

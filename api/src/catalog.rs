@@ -214,6 +214,22 @@ pub fn in_rush(conn: &mut DbConnection, service: &str) -> QueryResult<bool> {
         .unwrap_or(false))
 }
 
+/// When the day that enters the booking window each day opens for `service` (Malaysian time;
+/// midnight for an unknown service).
+pub fn opens_at(conn: &mut DbConnection, service: &str) -> QueryResult<chrono::NaiveTime> {
+    let minute: Option<i32> = services::table
+        .find(service)
+        .select(services::opens_at_minute)
+        .first(conn)
+        .optional()?;
+    Ok(time_of_minute(minute.unwrap_or(0)))
+}
+
+fn time_of_minute(minute: i32) -> chrono::NaiveTime {
+    let minute = u32::try_from(minute.clamp(0, 1439)).unwrap_or(0);
+    chrono::NaiveTime::from_hms_opt(minute / 60, minute % 60, 0).unwrap_or_default()
+}
+
 /// What an administrator may change of a service (`temujanji service …`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServiceSetting {
@@ -221,6 +237,8 @@ pub enum ServiceSetting {
     Rush(bool),
     /// Freed seats come back within this many minutes (0–1440), at a random moment.
     ReleaseDelayMinutes(i32),
+    /// The day entering the booking window opens at this time of day (Malaysian time).
+    OpensAt(chrono::NaiveTime),
 }
 
 /// Changes one setting of `service`, audited as `service.updated`; `false` if there is no
@@ -234,11 +252,15 @@ pub fn change_service(
 ) -> QueryResult<bool> {
     crate::db::write_transaction(conn, |conn| {
         let row = services::table.find(service.as_str());
-        let current: Option<(bool, i32)> = row
-            .select((services::rush, services::release_delay_minutes))
+        let current: Option<(bool, i32, i32)> = row
+            .select((
+                services::rush,
+                services::release_delay_minutes,
+                services::opens_at_minute,
+            ))
             .first(conn)
             .optional()?;
-        let Some((rush, delay)) = current else {
+        let Some((rush, delay, opens)) = current else {
             return Ok(false);
         };
         let (before, after) = match setting {
@@ -258,6 +280,20 @@ pub fn change_service(
                 (
                     serde_json::json!({ "release_delay_minutes": delay }),
                     serde_json::json!({ "release_delay_minutes": minutes }),
+                )
+            }
+            ServiceSetting::OpensAt(time) => {
+                let minute = i32::try_from(
+                    chrono::Timelike::hour(&time) * 60 + chrono::Timelike::minute(&time),
+                )
+                .unwrap_or(0);
+                diesel::update(row)
+                    .set(services::opens_at_minute.eq(minute))
+                    .execute(conn)?;
+                let shown = |t: chrono::NaiveTime| t.format("%H:%M").to_string();
+                (
+                    serde_json::json!({ "opens_at": shown(time_of_minute(opens)) }),
+                    serde_json::json!({ "opens_at": shown(time) }),
                 )
             }
         };

@@ -13,6 +13,8 @@
 //! it is on, an applicant's booking needs a solved proof-of-work challenge.
 //! `temujanji service release-delay CODE MINUTES` (0–1440, audited): seats freed by a
 //! cancellation or a move come back at a random moment within that many minutes.
+//! `temujanji service opens-at CODE HH:MM` (Malaysian time, audited): the day that enters the
+//! three-month booking window each day opens at that time instead of midnight.
 
 use std::io::{BufRead, IsTerminal};
 
@@ -32,7 +34,8 @@ pub const USAGE: &str = "usage: temujanji                 serve (configured by t
      temujanji partner create --name N --services s1,s2 [--branches b1,b2] [--webhook-url U] \
      [--rate-per-minute N] [--burst N]\n       \
      temujanji service rush CODE on|off\n       \
-     temujanji service release-delay CODE MINUTES";
+     temujanji service release-delay CODE MINUTES\n       \
+     temujanji service opens-at CODE HH:MM";
 
 /// A command other than serving, or `None` to serve.
 pub enum Command {
@@ -154,6 +157,11 @@ pub fn parse(args: &[String]) -> Result<Option<Command>, String> {
                             format!("the release delay is 0 to 1440 minutes, not {minutes:?}")
                         })?,
                 ),
+                ("opens-at", time) => ServiceSetting::OpensAt(
+                    chrono::NaiveTime::parse_from_str(time, "%H:%M").map_err(|_| {
+                        format!("the opening time is HH:MM (00:00–23:59), not {time:?}")
+                    })?,
+                ),
                 _ => return Err(USAGE.to_owned()),
             };
             Ok(Some(Command::ChangeService { service, setting }))
@@ -217,6 +225,11 @@ pub fn run(command: Command, config: &Config) -> Result<String, String> {
                 ServiceSetting::ReleaseDelayMinutes(minutes) => format!(
                     "freed seats of {} come back within {minutes} minutes",
                     service.as_str()
+                ),
+                ServiceSetting::OpensAt(time) => format!(
+                    "new days of {} open at {} (Malaysian time)",
+                    service.as_str(),
+                    time.format("%H:%M")
                 ),
             })
         }

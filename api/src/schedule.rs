@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Months, NaiveDate, NaiveTime, TimeDelta};
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use temujanji_shared::wire::{Bilingual, ClosedKind, ClosedReason};
 
 /// One open counter period; breaks are the gaps between periods.
@@ -101,11 +101,18 @@ pub struct BookingWindow {
 }
 
 impl BookingWindow {
-    /// From today plus the branch's lead time up to today plus three calendar months,
-    /// inclusive.
-    pub fn new(today: NaiveDate, min_lead_days: i64) -> Self {
+    /// At `now` (Malaysian time): from today plus the branch's lead time up to today plus
+    /// three calendar months, inclusive; but the day that enters the window today opens only
+    /// at the service's `opens_at` (before it, the window ends where yesterday's did).
+    pub fn new(now: NaiveDateTime, min_lead_days: i64, opens_at: NaiveTime) -> Self {
+        let today = now.date();
         let first = today + TimeDelta::days(min_lead_days.max(0));
-        let last = today.checked_add_months(Months::new(3)).unwrap_or(today);
+        let opened = if now.time() < opens_at {
+            today.pred_opt().unwrap_or(today)
+        } else {
+            today
+        };
+        let last = opened.checked_add_months(Months::new(3)).unwrap_or(today);
         BookingWindow { first, last }
     }
 
@@ -257,11 +264,23 @@ mod tests {
 
     #[test]
     fn the_window_runs_from_the_lead_time_to_three_calendar_months() {
-        let window = BookingWindow::new(d(2026, 11, 30), 1);
+        let window = BookingWindow::new(d(2026, 11, 30).and_time(t(0, 0)), 1, t(0, 0));
         assert_eq!(window.first, d(2026, 12, 1));
         assert_eq!(window.last, d(2027, 2, 28));
         assert!(!window.contains(d(2026, 11, 30)), "no same-day booking");
         assert!(window.contains(d(2027, 2, 28)));
         assert!(!window.contains(d(2027, 3, 1)));
+    }
+
+    #[test]
+    fn the_newest_day_opens_at_the_services_time() {
+        let ten = t(10, 0);
+        let before = BookingWindow::new(d(2026, 12, 5).and_time(t(9, 59)), 1, ten);
+        assert_eq!((before.first, before.last), (d(2026, 12, 6), d(2027, 3, 4)));
+        let at = BookingWindow::new(d(2026, 12, 5).and_time(ten), 1, ten);
+        assert_eq!((at.first, at.last), (d(2026, 12, 6), d(2027, 3, 5)));
+        // Midnight (the default) opens the day as the date changes.
+        let midnight = BookingWindow::new(d(2026, 12, 5).and_time(t(0, 0)), 1, t(0, 0));
+        assert_eq!(midnight.last, d(2027, 3, 5));
     }
 }

@@ -31,7 +31,8 @@ pub(super) fn check_slot(
     let seats =
         catalog::seats(conn, &branch.code, service)?.ok_or(BookingError::ServiceNotOffered)?;
     let local_now = clock::to_malaysia(now);
-    let window = BookingWindow::new(local_now.date(), i64::from(branch.min_lead_days));
+    let opens_at = catalog::opens_at(conn, service)?;
+    let window = BookingWindow::new(local_now, i64::from(branch.min_lead_days), opens_at);
     let outside = || BookingError::OutsideWindow {
         from: window.first,
         until: window.last,
@@ -134,7 +135,8 @@ pub(super) fn release_seat(
     if delay_minutes <= 0 {
         return give_back(conn, slot_id);
     }
-    let delay = rand::rng().random_range(1..=i64::from(delay_minutes) * 60);
+    // At least a minute (no rebooking on the next click), then any second up to the delay.
+    let delay = rand::rng().random_range(60..=i64::from(delay_minutes) * 60);
     diesel::insert_into(seat_returns::table)
         .values((
             seat_returns::slot_id.eq(slot_id),

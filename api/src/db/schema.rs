@@ -17,6 +17,7 @@ diesel::table! {
         fee_note_en -> Text,
         rush -> Bool,
         release_delay_minutes -> Integer,
+        opens_at_minute -> Integer,
     }
 }
 

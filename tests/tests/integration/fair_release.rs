@@ -1,5 +1,6 @@
 //! Fair release: a seat freed by a cancellation or a move comes back after a random delay (per
-//! service), so that it cannot be handed to a chosen buyer by cancelling and rebooking at once.
+//! service), so that it cannot be handed to a chosen buyer by cancelling and rebooking at once;
+//! and new days open at a scheduled time per service, not at midnight.
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
@@ -13,6 +14,7 @@ both_backends!(
     a_freed_seat_returns_after_its_random_delay,
     a_moved_appointments_old_seat_returns_after_the_delay,
     concurrent_sweeps_return_a_seat_once,
+    new_days_open_at_the_services_time,
 );
 
 const BRANCH: &str = "SGR-SHA";
@@ -20,15 +22,19 @@ const SERVICE: &str = "passport_renewal";
 const DELAY_MINUTES: i32 = 30;
 
 fn set_delay(app: &TestApp, minutes: i32) {
+    set(app, ServiceSetting::ReleaseDelayMinutes(minutes));
+}
+
+fn set(app: &TestApp, setting: ServiceSetting) {
     let service = temujanji_shared::codes::ServiceCode::parse(SERVICE).expect("code");
     let found = change_service(
         &mut app.db.connect(),
         &service,
-        ServiceSetting::ReleaseDelayMinutes(minutes),
+        setting,
         &temujanji_api::authz::Principal::System,
         temujanji_api::clock::now_utc(),
     )
-    .expect("set the delay");
+    .expect("change the service");
     assert!(found);
 }
 
@@ -150,4 +156,67 @@ async fn concurrent_sweeps_return_a_seat_once(app: TestApp) {
     assert_eq!(returned, 3);
     assert_eq!(app.booked(BRANCH, SERVICE, slot.0, &slot.1), 0);
     assert!(pending_returns(&app).is_empty());
+}
+
+fn set_opening(app: &TestApp, hh: u32, mm: u32) {
+    let time = chrono::NaiveTime::from_hms_opt(hh, mm, 0).expect("time");
+    set(app, ServiceSetting::OpensAt(time));
+}
+
+async fn bookable_until(app: &TestApp, around: chrono::NaiveDate) -> chrono::NaiveDate {
+    let from = around - TimeDelta::days(3);
+    let response = app
+        .get(&format!(
+            "/api/v1/branches/{BRANCH}/availability?service={SERVICE}&from={from}&to={around}"
+        ))
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("json");
+    body["bookable_until"]
+        .as_str()
+        .and_then(|d| d.parse().ok())
+        .expect("bookable_until")
+}
+
+/// The day that enters the three-month window today opens at the service's time: before it,
+/// the window ends where yesterday's did, for availability and for booking alike.
+async fn new_days_open_at_the_services_time(app: TestApp) {
+    let local = temujanji_api::clock::to_malaysia(temujanji_api::clock::now_utc());
+    let today = local.date();
+    let months = chrono::Months::new(3);
+    let newest = today.checked_add_months(months).expect("date");
+    let yesterdays = (today - TimeDelta::days(1))
+        .checked_add_months(months)
+        .expect("date");
+    // In the last two minutes of a Malaysian day no later opening time is left to try; the
+    // unit test `schedule::tests::the_newest_day_opens_at_the_services_time` covers it then.
+    if local.time() < chrono::NaiveTime::from_hms_opt(23, 58, 0).expect("time") {
+        set_opening(&app, 23, 59);
+        assert_eq!(bookable_until(&app, newest).await, yesterdays);
+        if newest != yesterdays {
+            let early = app
+                .post(
+                    "/api/v1/appointments",
+                    Some(&app.token_for(&email(1))),
+                    &booking(BRANCH, SERVICE, newest, "09:00", 1),
+                )
+                .await;
+            assert_eq!(early.status(), 422);
+            let problem: Value = early.json().await.expect("json");
+            assert_eq!(problem["type"], "outside_booking_window");
+        }
+    }
+    set_opening(&app, 0, 0);
+    assert_eq!(bookable_until(&app, newest).await, newest);
+    // Each change is audited, before and after.
+    use temujanji_api::db::schema::audit_events::dsl;
+    let logged: Vec<String> = dsl::audit_events
+        .filter(dsl::action.eq("service.updated"))
+        .select(dsl::after_json.assume_not_null())
+        .load(&mut app.db.connect())
+        .expect("the audit log");
+    assert_eq!(
+        logged.last().map(String::as_str),
+        Some(r#"{"opens_at":"00:00"}"#)
+    );
 }

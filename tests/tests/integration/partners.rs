@@ -592,7 +592,7 @@ async fn signing_keys_rotate_with_a_grace_period(backend: Backend) {
 async fn booking_on_behalf_follows_every_rule(app: TestApp) {
     let partner = create_partner(&app, &[SERVICE], Some(&[BRANCH]), None, 100);
     let token = partner_token(&app, &partner).await;
-    let slots = app.free_slots(BRANCH, SERVICE, 3).await;
+    let slots = app.free_slots(BRANCH, SERVICE, 4).await;
     let body = booking(BRANCH, SERVICE, slots[0].0, &slots[0].1, 1);
 
     // No key: refused with its own problem type, nothing booked.
@@ -728,11 +728,19 @@ async fn booking_on_behalf_follows_every_rule(app: TestApp) {
         (422, Some("no_such_slot"))
     );
     app.set_seats(BRANCH, SERVICE, 1);
-    let (status, problem) = book(
+    let (status, _) = book(
         &app,
         &token,
         "book-10",
-        &booking(BRANCH, SERVICE, slots[0].0, &slots[0].1, 5),
+        &booking(BRANCH, SERVICE, slots[3].0, &slots[3].1, 5),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, problem) = book(
+        &app,
+        &token,
+        "book-10b",
+        &booking(BRANCH, SERVICE, slots[3].0, &slots[3].1, 9),
     )
     .await;
     assert_eq!((status, problem["type"].as_str()), (409, Some("slot_full")));

@@ -200,8 +200,29 @@ async fn rush_mode_is_turned_on_and_off_by_command(backend: Backend) {
     for wrong in [
         &["service", "rush", "no_such_service", "on"][..],
         &["service", "rush", "passport_renewal", "maybe"],
+        &["service", "opens-at", "passport_renewal", "25:00"],
+        &["service", "release-delay", "passport_renewal", "1441"],
     ] {
         assert!(!command(&app.db.url(), &dir.0, wrong, "").status.success());
+    }
+    // The daily opening time of new days, in Malaysian time.
+    let opens = command(
+        &app.db.url(),
+        &dir.0,
+        &["service", "opens-at", "passport_renewal", "10:00"],
+        "",
+    );
+    assert!(opens.status.success());
+    assert!(String::from_utf8_lossy(&opens.stdout).contains("10:00"));
+    {
+        use diesel::prelude::*;
+        use temujanji_api::db::schema::services::dsl;
+        let minute: i32 = dsl::services
+            .find("passport_renewal")
+            .select(dsl::opens_at_minute)
+            .first(&mut app.db.connect())
+            .expect("the service");
+        assert_eq!(minute, 600);
     }
     app.stop().await;
 }

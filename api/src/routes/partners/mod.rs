@@ -263,6 +263,24 @@ impl utoipa::Modify for WebhookDocs {
         let Ok(item) = serde_json::to_value(item) else {
             return;
         };
+        // Keys in one order whether or not another crate turned on serde_json's
+        // `preserve_order` (the document must be the same in every build).
+        fn sorted(value: serde_json::Value) -> serde_json::Value {
+            match value {
+                serde_json::Value::Object(map) => {
+                    let mut entries: Vec<_> = map.into_iter().collect();
+                    entries.sort_by(|a, b| a.0.cmp(&b.0));
+                    serde_json::Value::Object(
+                        entries.into_iter().map(|(k, v)| (k, sorted(v))).collect(),
+                    )
+                }
+                serde_json::Value::Array(items) => {
+                    serde_json::Value::Array(items.into_iter().map(sorted).collect())
+                }
+                other => other,
+            }
+        }
+        let item = sorted(item);
         openapi
             .extensions
             .get_or_insert_with(Default::default)
