@@ -138,6 +138,8 @@ impl Config {
             active_per_phone: positive("TEMUJANJI_MAX_ACTIVE_PER_PHONE", "2")?.into(),
             reschedules: i32::try_from(positive("TEMUJANJI_MAX_RESCHEDULES", "2")?)
                 .map_err(|_| ConfigError("TEMUJANJI_MAX_RESCHEDULES is too large".into()))?,
+            waitlist_places: positive("TEMUJANJI_MAX_WAITLIST_PLACES", "3")?.into(),
+            offer_minutes: positive("TEMUJANJI_WAITLIST_OFFER_MINUTES", "30")?.into(),
         };
         let network_rate_limits = match get("TEMUJANJI_RATE_LIMITS", "on").as_str() {
             "on" => true,

@@ -105,6 +105,15 @@ pub enum ApiError {
     /// R5: moved `0` times already.
     #[error("reschedule limit reached")]
     RescheduleLimit(i32),
+    /// A waitlist for a day with free seats.
+    #[error("the day has free seats")]
+    DayNotFull,
+    /// The e-mail already waits for this many days.
+    #[error("too many waitlist places")]
+    TooManyWaitlistPlaces(i64),
+    /// The waitlist offer is no longer open.
+    #[error("waitlist offer unavailable")]
+    OfferUnavailable,
     /// Over a rate limit of the applicant's door; what the `RateLimit-*` headers say.
     #[error("rate limited for {} s", .0.retry_after)]
     Throttled(crate::rate_limit::Decision),
@@ -212,6 +221,9 @@ impl ApiError {
             ApiError::TooManyActive { .. } => ProblemType::TooManyActiveAppointments,
             ApiError::IdentityUnavailable => ProblemType::IdentityUnavailable,
             ApiError::RescheduleLimit(_) => ProblemType::RescheduleLimitReached,
+            ApiError::DayNotFull => ProblemType::DayNotFull,
+            ApiError::TooManyWaitlistPlaces(_) => ProblemType::TooManyWaitlistPlaces,
+            ApiError::OfferUnavailable => ProblemType::OfferUnavailable,
             ApiError::Overloaded(_) => ProblemType::ServiceUnavailable,
             ApiError::Database(e) if crate::db::is_statement_timeout(e) => {
                 ProblemType::ServiceUnavailable
@@ -252,6 +264,9 @@ impl ApiError {
             | ApiError::TooManyActive { .. }
             | ApiError::IdentityUnavailable
             | ApiError::RescheduleLimit(_)
+            | ApiError::DayNotFull
+            | ApiError::TooManyWaitlistPlaces(_)
+            | ApiError::OfferUnavailable
             | ApiError::DuplicateActiveAppointment
             | ApiError::InvalidStatus(_)
             | ApiError::NotStarted
@@ -461,6 +476,31 @@ impl ApiError {
                         "This appointment has been moved {limit} times, the most allowed. Cancel it and book again if you must."
                     ),
                 }),
+            ),
+            ApiError::DayNotFull => (
+                pick("Hari ini masih ada tempat", "This day still has seats"),
+                Some(pick(
+                    "Senarai menunggu hanya untuk hari yang penuh. Pilih salah satu slot yang masih kosong.",
+                    "The waitlist is only for a full day. Choose one of the slots that still has seats.",
+                )),
+            ),
+            ApiError::TooManyWaitlistPlaces(limit) => (
+                pick("Had senarai menunggu", "Waitlist limit"),
+                Some(match lang {
+                    Lang::Ms => format!(
+                        "Alamat e-mel ini sudah menunggu untuk {limit} hari, had maksimum. Tinggalkan salah satu senarai menunggu dahulu."
+                    ),
+                    Lang::En => format!(
+                        "This e-mail address is already waiting for {limit} days, the most allowed. Leave one waitlist first."
+                    ),
+                }),
+            ),
+            ApiError::OfferUnavailable => (
+                pick("Tawaran tidak lagi sah", "The offer is no longer open"),
+                Some(pick(
+                    "Tempat yang dikhaskan untuk anda telah tamat tempoh atau telah ditempah, dan kini ditawarkan kepada orang seterusnya. Anda boleh memilih slot lain atau menyertai senarai menunggu semula.",
+                    "The seat held for you has expired or was already booked, and is now offered to the next person. You can choose another slot or join the waitlist again.",
+                )),
             ),
             ApiError::MethodNotAllowed(allowed) => (
                 pick("Kaedah tidak dibenarkan", "Method not allowed"),
@@ -701,6 +741,9 @@ impl From<BookingError> for ApiError {
                 limit,
             },
             BookingError::RescheduleLimit { limit } => ApiError::RescheduleLimit(limit),
+            BookingError::DayNotFull => ApiError::DayNotFull,
+            BookingError::TooManyWaitlistPlaces { limit } => ApiError::TooManyWaitlistPlaces(limit),
+            BookingError::OfferUnavailable => ApiError::OfferUnavailable,
             BookingError::InvalidStatus(status) => ApiError::InvalidStatus(status),
             BookingError::Started => ApiError::AppointmentStarted,
             BookingError::NotStarted => ApiError::NotStarted,

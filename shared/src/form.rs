@@ -330,6 +330,32 @@ impl RescheduleTarget {
     }
 }
 
+impl WaitlistRequest {
+    /// Parses the body of a request to join a waitlist.
+    pub fn parse(form: &crate::wire::WaitlistForm) -> Result<WaitlistRequest, Vec<FieldIssue>> {
+        let mut issues = Issues::default();
+        let service = issues.field("service", &form.service, ServiceCode::parse);
+        let branch = issues.field("branch", &form.branch, BranchCode::parse);
+        let date = issues.field("date", &form.date, parse_date);
+        let request = (|| {
+            Some(WaitlistRequest {
+                service: service?,
+                branch: branch?,
+                date: date?,
+            })
+        })();
+        finish(request, issues)
+    }
+}
+
+/// A valid request to wait for a seat on a full day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitlistRequest {
+    pub service: ServiceCode,
+    pub branch: BranchCode,
+    pub date: NaiveDate,
+}
+
 /// A valid reschedule request: the new slot at the same branch, for the same service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RescheduleTarget {

@@ -36,6 +36,12 @@ pub enum ProblemType {
     TooManyActiveAppointments,
     /// R5: the appointment was already moved as often as allowed.
     RescheduleLimitReached,
+    /// A waitlist is only for a day whose every slot is full: this day has seats.
+    DayNotFull,
+    /// The e-mail already waits for as many days as allowed.
+    TooManyWaitlistPlaces,
+    /// The waitlist offer expired, was taken, or is for another slot.
+    OfferUnavailable,
     InvalidStatus,
     AppointmentStarted,
     ConcurrentChange,
@@ -86,6 +92,9 @@ impl ProblemType {
             IdentityUnavailable => "identity_unavailable",
             TooManyActiveAppointments => "too_many_active_appointments",
             RescheduleLimitReached => "reschedule_limit_reached",
+            DayNotFull => "day_not_full",
+            TooManyWaitlistPlaces => "too_many_waitlist_places",
+            OfferUnavailable => "offer_unavailable",
             InvalidStatus => "invalid_status",
             AppointmentStarted => "appointment_started",
             ConcurrentChange => "concurrent_change",

@@ -42,4 +42,5 @@ macro_rules! sql_text_enum {
 
 sql_text_enum!(AppointmentStatus);
 sql_text_enum!(IdType);
+sql_text_enum!(crate::wire::WaitlistStatus);
 sql_text_enum!(crate::staff::BlockCategory);

@@ -372,3 +372,89 @@ pub struct Problem {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldErrorBody>,
 }
+
+/// Body of `POST /api/v1/waitlist`: the full day to wait for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct WaitlistForm {
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, min_length = 1))]
+    pub service: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, min_length = 1))]
+    pub branch: Option<String>,
+    /// `YYYY-MM-DD`: a day inside the booking window whose every slot is full.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, format = Date))]
+    pub date: Option<String>,
+}
+
+/// Where a place on a waitlist stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)
+)]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
+#[serde(rename_all = "snake_case")]
+pub enum WaitlistStatus {
+    /// In the queue.
+    Waiting,
+    /// A seat is held for this person until the offer expires.
+    Offered,
+    /// The held seat was booked.
+    Taken,
+    /// The offer ran out, or the day passed.
+    Expired,
+    /// The person left the queue.
+    Left,
+}
+
+impl WaitlistStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            WaitlistStatus::Waiting => "waiting",
+            WaitlistStatus::Offered => "offered",
+            WaitlistStatus::Taken => "taken",
+            WaitlistStatus::Expired => "expired",
+            WaitlistStatus::Left => "left",
+        }
+    }
+    pub fn parse(input: &str) -> Option<Self> {
+        [
+            WaitlistStatus::Waiting,
+            WaitlistStatus::Offered,
+            WaitlistStatus::Taken,
+            WaitlistStatus::Expired,
+            WaitlistStatus::Left,
+        ]
+        .into_iter()
+        .find(|s| s.code() == input)
+    }
+}
+
+/// A seat held for the first person waiting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct WaitlistOffer {
+    pub start: ClockTime,
+    pub end: ClockTime,
+    /// RFC 3339, UTC: book it (`POST /api/v1/waitlist/{id}/appointment`) before then.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One place on the waitlist of a full day, as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct WaitlistEntry {
+    pub id: i64,
+    pub service: ServiceCode,
+    pub branch: BranchCode,
+    pub date: NaiveDate,
+    pub status: WaitlistStatus,
+    /// While waiting: 1 for the next person to be offered a seat.
+    pub position: Option<i64>,
+    /// Present exactly when `status` is `offered`.
+    pub offer: Option<WaitlistOffer>,
+}

@@ -10,7 +10,7 @@ use temujanji_shared::wire::AppointmentStatus;
 use super::row::{AppointmentRow, NewAppointment};
 use super::seats::{already_full, check_slot, claim_seat, ensure_slot};
 use super::sweep::expire_identity;
-use super::{BookingError, Context, blocks, transact, view};
+use super::{BookingError, Context, Seat, blocks, transact, view, waitlist};
 use crate::authz::Principal;
 use crate::catalog;
 use crate::clock;
@@ -20,12 +20,14 @@ use crate::events::{self, Event, EventKind};
 use crate::idempotency::{self, Claim, Idempotency, StoredResponse};
 use crate::schedule::SlotTime;
 
-/// Books the slot in `request` for `principal`; with `idempotency`, a retry returns the first
+/// Books the slot in `request` for `principal`, claiming a free seat or taking the one held
+/// for the applicant's waitlist offer (`seat`); with `idempotency`, a retry returns the first
 /// outcome (the appointment as JSON) and takes no second seat.
 pub fn book(
     conn: &mut DbConnection,
     request: &BookingRequest,
     principal: &Principal,
+    seat: Seat,
     idempotency: Option<&Idempotency>,
     ctx: Context<'_>,
 ) -> Result<StoredResponse, BookingError> {
@@ -44,6 +46,10 @@ pub fn book(
         }
         _ => return Err(BookingError::Forbidden),
     };
+    if let (Seat::Offer(_), Some(_)) = (seat, partner_id) {
+        // Offers are made to applicants only.
+        return Err(BookingError::Forbidden);
+    }
     let now = ctx.now;
     // A retry gets the first answer even if the rules would refuse the request today.
     if let Some(idem) = idempotency
@@ -61,6 +67,9 @@ pub fn book(
     {
         gate.pass(conn, now)?;
     }
+    if let Seat::Offer(id) = seat {
+        waitlist::check_offer(conn, id, &request.applicant.email, now)?;
+    }
     let slot = check_slot(conn, branch, service, request.date, request.start, now)?;
     blocks::check_not_blocked(conn, request, clock::to_malaysia(now).date())?;
 
@@ -71,7 +80,7 @@ pub fn book(
             return Ok(stored);
         }
         let slot_id = ensure_slot(conn, &slot.branch.code, service, request.date, &slot)?;
-        if already_full(conn, slot_id)? {
+        if seat == Seat::Claim && already_full(conn, slot_id)? {
             return Err(BookingError::SlotFull);
         }
         expire_identity(conn, request, ctx.fanout, now)?;
@@ -93,8 +102,12 @@ pub fn book(
         if let Some(idem) = idempotency {
             idempotency::store(conn, idem, &stored)?;
         }
-        // Last, so that the hot slot row stays locked for as short a time as possible.
-        claim_seat(conn, slot_id)?;
+        match seat {
+            // Last, so that the hot slot row stays locked for as short a time as possible.
+            Seat::Claim => claim_seat(conn, slot_id)?,
+            // Counted in `booked` since it was held: only the offer changes hands, once.
+            Seat::Offer(id) => waitlist::take(conn, id, &request.applicant.email, slot_id, now)?,
+        }
         Ok(stored)
     });
     if let Err(BookingError::SlotFull) = booked {

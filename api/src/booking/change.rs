@@ -9,6 +9,7 @@ use temujanji_shared::wire::{self, AppointmentStatus};
 use super::row::{AppointmentRow, authorized, status_of};
 use super::seats::{check_slot, claim_seat, ensure_slot, release_seat};
 use super::view::{parse_branch_code, view};
+use super::waitlist::Offers;
 use super::{BookingError, Context, replayed, transact, transact_once};
 use crate::authz::{Action, Principal};
 use crate::catalog;
@@ -67,7 +68,16 @@ pub fn cancel(
             Principal::Staff(_) => "staff",
             Principal::System => "office",
         };
-        let Some(after) = cancel_row(conn, &before, cancellable, reason, by, now)? else {
+        let Some(after) = cancel_row(
+            conn,
+            &before,
+            cancellable,
+            reason,
+            by,
+            Some(ctx.offers()),
+            now,
+        )?
+        else {
             return Err(BookingError::InvalidStatus(status_of(conn, before.id)?));
         };
         publish_change(conn, EventKind::Cancelled, principal, &before, after, ctx)
@@ -153,9 +163,9 @@ pub fn reschedule(
         // Touch the two slots in id order so that crossing reschedules cannot deadlock.
         if new_slot < before.slot_id {
             claim_seat(conn, new_slot)?;
-            release_seat(conn, before.slot_id, now)?;
+            release_seat(conn, before.slot_id, Some(ctx.offers()), now)?;
         } else {
-            release_seat(conn, before.slot_id, now)?;
+            release_seat(conn, before.slot_id, Some(ctx.offers()), now)?;
             claim_seat(conn, new_slot)?;
         }
         publish_change(conn, EventKind::Rescheduled, principal, &before, after, ctx)
@@ -179,6 +189,8 @@ pub fn cancel_for_office(
         &[AppointmentStatus::Booked],
         Some(reason),
         "office",
+        // The office is taking the seat away: it is not offered to a waitlist.
+        None,
         ctx.now,
     )?;
     let Some(after) = cancelled else {
@@ -205,7 +217,16 @@ pub fn void(
     transact(conn, |conn| {
         let before = authorized(conn, reference, principal, Action::VoidAppointment)?;
         let voidable = [AppointmentStatus::Booked, AppointmentStatus::NoShow];
-        let Some(after) = cancel_row(conn, &before, &voidable, Some(reason), "fraud", now)? else {
+        let Some(after) = cancel_row(
+            conn,
+            &before,
+            &voidable,
+            Some(reason),
+            "fraud",
+            Some(ctx.offers()),
+            now,
+        )?
+        else {
             return Err(BookingError::InvalidStatus(status_of(conn, before.id)?));
         };
         let until = clock::to_malaysia(now).date() + chrono::TimeDelta::days(block_days);
@@ -223,6 +244,7 @@ fn cancel_row(
     from: &[AppointmentStatus],
     reason: Option<&str>,
     by: &str,
+    offers: Option<Offers<'_>>,
     now: NaiveDateTime,
 ) -> Result<Option<AppointmentRow>, BookingError> {
     let changed = diesel::update(appointments::table)
@@ -239,7 +261,7 @@ fn cancel_row(
         .get_result::<AppointmentRow>(conn)
         .optional()?;
     if let Some(after) = &changed {
-        release_seat(conn, after.slot_id, now)?;
+        release_seat(conn, after.slot_id, offers, now)?;
     }
     Ok(changed)
 }

@@ -49,6 +49,15 @@ pub enum BookingError {
     /// R5: the appointment was moved `limit` times already.
     #[error("rescheduled {limit} times already")]
     RescheduleLimit { limit: i32 },
+    /// A waitlist is for a full day only.
+    #[error("the day has free seats")]
+    DayNotFull,
+    /// The e-mail already waits for `limit` days.
+    #[error("already on {limit} waitlists")]
+    TooManyWaitlistPlaces { limit: i64 },
+    /// The waitlist offer expired, was taken or passed on, or is for another slot.
+    #[error("the waitlist offer is not open")]
+    OfferUnavailable,
     #[error("the appointment is {0:?}")]
     InvalidStatus(AppointmentStatus),
     #[error("the appointment has started")]

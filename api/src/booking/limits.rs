@@ -1,6 +1,8 @@
 //! R5's limits on what one person may hold: active appointments per e-mail and per phone
-//! (across services), and reschedules per appointment. Configurable
-//! (`TEMUJANJI_MAX_ACTIVE_PER_EMAIL`, `…_PER_PHONE`, `TEMUJANJI_MAX_RESCHEDULES`).
+//! (across services), reschedules per appointment, days waited for per e-mail, and how long a
+//! seat is held for someone on a waitlist. Configurable (`TEMUJANJI_MAX_ACTIVE_PER_EMAIL`,
+//! `…_PER_PHONE`, `TEMUJANJI_MAX_RESCHEDULES`, `TEMUJANJI_MAX_WAITLIST_PLACES`,
+//! `TEMUJANJI_WAITLIST_OFFER_MINUTES`).
 //!
 //! The active count is read then written, so it runs under a per-key lock (`db::lock_key`)
 //! taken inside the booking transaction: two bookings for one address queue there and the
@@ -21,6 +23,10 @@ pub struct Limits {
     pub active_per_email: i64,
     pub active_per_phone: i64,
     pub reschedules: i32,
+    /// Days one e-mail may wait for at once (waitlist places waiting or offered).
+    pub waitlist_places: i64,
+    /// Minutes a freed seat is held for the first person waiting before it passes on.
+    pub offer_minutes: i64,
 }
 
 impl Default for Limits {
@@ -29,6 +35,8 @@ impl Default for Limits {
             active_per_email: 2,
             active_per_phone: 2,
             reschedules: 2,
+            waitlist_places: 3,
+            offer_minutes: 30,
         }
     }
 }

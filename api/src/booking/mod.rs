@@ -28,6 +28,7 @@ mod row;
 mod seats;
 mod sweep;
 mod view;
+pub mod waitlist;
 
 use chrono::NaiveDateTime;
 
@@ -61,6 +62,25 @@ pub struct Context<'a> {
     /// An applicant's booking: the proof of work it carries, needed while the service is in
     /// rush mode. `None` for partners and staff, who never need one.
     pub rush: Option<crate::proof_of_work::RushGate<'a>>,
+}
+
+impl<'a> Context<'a> {
+    /// What offering a freed seat to a waitlist needs.
+    pub fn offers(&self) -> waitlist::Offers<'a> {
+        waitlist::Offers {
+            letters: self.fanout.letters,
+            limits: self.limits,
+        }
+    }
+}
+
+/// How a booking gets its seat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seat {
+    /// First come, first served: claimed if one is left.
+    Claim,
+    /// The seat held for the applicant's waitlist offer (the entry's id).
+    Offer(i64),
 }
 
 /// The outcome stored for an earlier request with this key, if there was one.

@@ -7,6 +7,7 @@ use rand::Rng;
 use temujanji_shared::wire::ClockTime;
 
 use super::BookingError;
+use super::waitlist::{self, Offers};
 use crate::catalog::{self, BranchRow};
 use crate::clock;
 use crate::db::schema::{seat_returns, services, slots};
@@ -116,14 +117,21 @@ pub(super) fn claim_seat(conn: &mut DbConnection, slot_id: i64) -> Result<(), Bo
     }
 }
 
-/// Frees one seat of a cancelled or moved appointment: at once, or, if its service has a
-/// release delay, at a random moment within it (`seat_returns`, given back by
-/// [`return_due_seats`]), so that a freed seat cannot be passed to a chosen buyer.
+/// Frees one seat of a cancelled or moved appointment: held for the first person on its
+/// day's waitlist (with `offers`; not when the office takes the seat away); else at once, or, if its service has a release delay, at a random moment
+/// within it (`seat_returns`, given back by [`return_due_seats`]), so that a freed seat cannot
+/// be passed to a chosen buyer.
 pub(super) fn release_seat(
     conn: &mut DbConnection,
     slot_id: i64,
+    offers: Option<Offers<'_>>,
     now: NaiveDateTime,
 ) -> Result<(), BookingError> {
+    if let Some(offers) = offers
+        && waitlist::offer_seat(conn, slot_id, offers, now)?
+    {
+        return Ok(());
+    }
     let service: String = slots::table
         .find(slot_id)
         .select(slots::service_code)
@@ -150,6 +158,7 @@ pub(super) fn release_seat(
 /// once: a seat is given back by whoever deletes its row.
 pub fn return_due_seats(
     conn: &mut DbConnection,
+    offers: Offers<'_>,
     now: NaiveDateTime,
 ) -> Result<usize, BookingError> {
     super::transact(conn, |conn| {
@@ -164,12 +173,27 @@ pub fn return_due_seats(
         let mut returned = 0;
         for (id, slot_id) in due {
             if diesel::delete(seat_returns::table.find(id)).execute(conn)? == 1 {
-                give_back(conn, slot_id)?;
+                seat_freed(conn, slot_id, offers, now)?;
                 returned += 1;
             }
         }
         Ok(returned)
     })
+}
+
+/// A seat free for someone else: held for the first person on its day's waitlist, or given
+/// back to everyone.
+pub(super) fn seat_freed(
+    conn: &mut DbConnection,
+    slot_id: i64,
+    offers: Offers<'_>,
+    now: NaiveDateTime,
+) -> Result<(), BookingError> {
+    if waitlist::offer_seat(conn, slot_id, offers, now)? {
+        Ok(())
+    } else {
+        give_back(conn, slot_id)
+    }
 }
 
 /// Gives one seat back. No floor filter: a double release would break

@@ -321,7 +321,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    waitlist_entries (id) {
+        id -> BigInt,
+        email -> Text,
+        branch_code -> Text,
+        service_code -> Text,
+        date -> Date,
+        status -> Text,
+        slot_id -> Nullable<BigInt>,
+        offer_expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(outbox -> partner_clients (partner_id));
+diesel::joinable!(waitlist_entries -> slots (slot_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     services,
@@ -339,4 +355,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_sessions,
     staff_refresh_tokens,
     partner_clients,
+    waitlist_entries,
 );

@@ -29,6 +29,23 @@ pub enum ComposeError {
 
 /// The outbox `kind` of a one-time code e-mail.
 pub const CODE_KIND: &str = "code";
+/// The outbox `kind` of the offer of a seat held for someone on a waitlist.
+pub const WAITLIST_OFFER_KIND: &str = "waitlist_offer";
+
+/// A seat held for the first person on the waitlist of its day: what the offer e-mail says.
+#[derive(Debug, Clone)]
+pub struct HeldSeat<'a> {
+    /// The waitlist entry; the link to take the seat names it.
+    pub entry_id: i64,
+    pub to: &'a str,
+    pub service: &'a temujanji_shared::wire::Bilingual,
+    pub branch: &'a str,
+    pub date: chrono::NaiveDate,
+    pub start: chrono::NaiveTime,
+    pub end: chrono::NaiveTime,
+    /// UTC: the seat passes to the next person after this.
+    pub expires_at: NaiveDateTime,
+}
 
 pub const FROM: &str = "Temujanji Imigresen <no-reply@temujanji.imi.gov.my>";
 /// The domain of calendar UIDs (`<reference>@DOMAIN`).
@@ -107,6 +124,71 @@ impl Letters {
     /// Where a new appointment is booked.
     pub fn apply_link(&self) -> String {
         format!("{}/apply", self.public_url)
+    }
+
+    /// Where a held seat is taken: the booking form, for the offer's slot.
+    pub fn offer_link(&self, entry_id: i64) -> String {
+        format!("{}/apply?offer={entry_id}", self.public_url)
+    }
+
+    /// The offer of a seat held for `seat.to`, in both languages; worthless once it expires.
+    pub fn waitlist_offer(&self, seat: &HeldSeat<'_>) -> Result<Outgoing, ComposeError> {
+        let link = self.offer_link(seat.entry_id);
+        let date = seat.date.format("%d/%m/%Y");
+        let time = format!(
+            "{}–{}",
+            seat.start.format("%H:%M"),
+            seat.end.format("%H:%M")
+        );
+        let until = crate::clock::to_malaysia(seat.expires_at).format("%H:%M, %d/%m/%Y");
+        let (service_ms, service_en) = (&seat.service.ms, &seat.service.en);
+        let branch = seat.branch;
+        let text = format!(
+            "Tempat kosong untuk anda: {service_ms}, {branch}, {date}, {time}.\n\
+             Tempat ini dikhaskan untuk anda sehingga {until} (waktu Malaysia). Tempah di sini \
+             sebelum itu; selepas itu ia ditawarkan kepada orang seterusnya dalam senarai \
+             menunggu:\n{link}\n\n\
+             A seat for you: {service_en}, {branch}, {date}, {time}.\n\
+             It is held for you until {until} (Malaysian time). Book it here before then; after \
+             that it is offered to the next person on the waitlist:\n{link}\n\n\
+             E-mel ini dihantar secara automatik. / This e-mail was sent automatically.\n"
+        );
+        let (service_ms, service_en, branch, link_html) = (
+            content::escape(service_ms),
+            content::escape(service_en),
+            content::escape(branch),
+            content::escape(&link),
+        );
+        let html = format!(
+            "<!doctype html><html><body>\
+             <p lang=\"ms\">Tempat kosong untuk anda: <strong>{service_ms}, {branch}, {date}, \
+             {time}</strong>. Tempat ini dikhaskan untuk anda sehingga <strong>{until}</strong> \
+             (waktu Malaysia); selepas itu ia ditawarkan kepada orang seterusnya dalam senarai \
+             menunggu. <a href=\"{link_html}\">Tempah tempat ini</a></p>\
+             <p lang=\"en\">A seat for you: <strong>{service_en}, {branch}, {date}, \
+             {time}</strong>. It is held for you until <strong>{until}</strong> (Malaysian \
+             time); after that it is offered to the next person on the waitlist. \
+             <a href=\"{link_html}\">Book this seat</a></p>\
+             </body></html>"
+        );
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(mailbox(seat.to)?)
+            .subject(format!(
+                "Tempat kosong untuk anda / A seat for you: {date} {}",
+                seat.start.format("%H:%M")
+            ))
+            .multipart(MultiPart::alternative_plain_html(text, html))
+            .map_err(|e| ComposeError::Message(format!("waitlist offer e-mail: {e}")))?;
+        Ok(Outgoing {
+            kind: WAITLIST_OFFER_KIND,
+            reference: None,
+            envelope: message.envelope().clone(),
+            message: message.formatted(),
+            expires_at: Some(seat.expires_at),
+            // An entry is offered a seat once (then it is taken, expired or left).
+            dedupe_key: None,
+        })
     }
 
     /// The one-time code (flow step 2), in both languages; not worth sending after `expires_at`.

@@ -3,6 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use temujanji_shared::email::EmailAddress;
 use temujanji_shared::form::{BookingForm, RescheduleTarget};
 use temujanji_shared::reference::Reference;
 use temujanji_shared::wire::{Appointment, Problem, RescheduleForm};
@@ -30,6 +31,21 @@ pub(super) fn context(state: &AppState, now: chrono::NaiveDateTime) -> Context<'
         now,
         rush: None,
     }
+}
+
+/// The applicant's `Idempotency-Key` for the request `fingerprint` stands for, if sent.
+pub(super) fn idempotency_of(
+    req: &HttpRequest,
+    email: &EmailAddress,
+    fingerprint: &impl serde::Serialize,
+) -> Result<Option<Idempotency>, ApiError> {
+    let Some(value) = req.headers().get("Idempotency-Key") else {
+        return Ok(None);
+    };
+    let key = IdempotencyKey::parse(value.to_str().unwrap_or_default())?;
+    let canonical = serde_json::to_vec(fingerprint)
+        .map_err(|e| ApiError::Internal(format!("cannot fingerprint the request: {e}")))?;
+    Ok(Some(Idempotency::new(email.as_str(), key, &canonical)))
 }
 
 pub(super) fn reference(raw: &str) -> Result<Reference, ApiError> {
@@ -65,15 +81,7 @@ pub async fn create(
     let mut form = form.into_inner();
     // A retry solves a new challenge: the solution is not part of the request a key stands for.
     let altcha = form.altcha.take();
-    let idempotency = match req.headers().get("Idempotency-Key") {
-        Some(value) => {
-            let key = IdempotencyKey::parse(value.to_str().unwrap_or_default())?;
-            let canonical = serde_json::to_vec(&form)
-                .map_err(|e| ApiError::Internal(format!("cannot fingerprint the request: {e}")))?;
-            Some(Idempotency::new(email.as_str(), key, &canonical))
-        }
-        None => None,
-    };
+    let idempotency = idempotency_of(&req, &email, &form)?;
     let request = form.parse()?;
     let identity = &request.applicant.identity;
     super::throttle(
@@ -99,6 +107,7 @@ pub async fn create(
             conn,
             &request,
             &principal,
+            booking::Seat::Claim,
             idempotency.as_ref(),
             Context {
                 rush: Some(rush),

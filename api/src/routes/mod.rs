@@ -10,6 +10,7 @@ pub mod json;
 mod oauth;
 pub mod partners;
 mod staff;
+mod waitlist;
 
 use actix_web::App;
 use utoipa::openapi::OpenApi as OpenApiDoc;
@@ -104,6 +105,7 @@ pub(crate) async fn throttle(
         (name = "catalog", description = "Branches, services and availability"),
         (name = "auth", description = "E-mail verification and applicant tokens"),
         (name = "appointments", description = "Booking, viewing, cancelling and rescheduling"),
+        (name = "waitlist", description = "Waiting for a seat on a full day: a freed seat is held for the first person waiting and offered by e-mail"),
         (name = "staff", description = "Staff sessions and the day at the counter (staff access token)"),
         (name = "partners", description = "Partner portals, machine to machine: OAuth 2.0 client credentials, \
             booking on behalf of applicants, webhooks. Every partner write needs an `Idempotency-Key`; every \
@@ -277,6 +279,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(appointments::slip)
             .service(appointments::cancel)
             .service(appointments::reschedule)
+            .service(waitlist::join)
+            .service(waitlist::list)
+            .service(waitlist::leave)
+            .service(waitlist::book_offer)
             .service(staff::session::login)
             .service(staff::session::refresh)
             .service(staff::session::logout)

@@ -101,14 +101,38 @@ impl Worker {
             Ok(expired) => tracing::info!(expired, "appointments marked no-show"),
             Err(e) => tracing::error!(error = %e, "no-show sweep failed"),
         }
-        let returned = with_conn(&self.state, |conn, _| -> Result<usize, WorkError> {
-            Ok(booking::return_due_seats(conn, clock::now_utc())?)
+        let returned = with_conn(&self.state, |conn, state| -> Result<usize, WorkError> {
+            Ok(booking::return_due_seats(
+                conn,
+                offers(state),
+                clock::now_utc(),
+            )?)
         })
         .await;
         match returned {
             Ok(0) => {}
-            Ok(seats) => tracing::info!(seats, "freed seats returned after their delay"),
+            Ok(seats) => {
+                tracing::info!(seats, "freed seats returned after their delay");
+                // A returned seat may have been offered to a waitlist, by e-mail.
+                self.state.outbox_wake.notify_one();
+            }
             Err(e) => tracing::error!(error = %e, "seat return sweep failed"),
+        }
+        let passed_on = with_conn(&self.state, |conn, state| -> Result<usize, WorkError> {
+            Ok(booking::waitlist::sweep(
+                conn,
+                offers(state),
+                clock::now_utc(),
+            )?)
+        })
+        .await;
+        match passed_on {
+            Ok(0) => {}
+            Ok(offers) => {
+                tracing::info!(offers, "unclaimed waitlist offers passed on");
+                self.state.outbox_wake.notify_one();
+            }
+            Err(e) => tracing::error!(error = %e, "waitlist sweep failed"),
         }
         let result = with_conn(&self.state, |conn, state| -> Result<usize, WorkError> {
             let now = clock::now_utc();
@@ -310,4 +334,12 @@ fn envelope(message: &Claimed) -> Result<Envelope, String> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     Envelope::new(Some(from), to).map_err(|e| format!("bad envelope: {e}"))
+}
+
+/// What offering a freed seat to a waitlist needs, from the instance's state.
+fn offers(state: &crate::state::AppState) -> booking::waitlist::Offers<'_> {
+    booking::waitlist::Offers {
+        letters: &state.letters,
+        limits: &state.limits,
+    }
 }

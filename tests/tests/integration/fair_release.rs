@@ -58,7 +58,18 @@ fn pending_returns(app: &TestApp) -> Vec<NaiveDateTime> {
 }
 
 fn sweep(app: &TestApp, at: NaiveDateTime) -> usize {
-    temujanji_api::booking::return_due_seats(&mut app.db.connect(), at).expect("sweep")
+    sweep_on(&mut app.db.connect(), at)
+}
+
+/// The worker's sweep of due seat returns, on `conn`.
+fn sweep_on(conn: &mut temujanji_api::db::DbConnection, at: NaiveDateTime) -> usize {
+    let letters = temujanji_api::mail::Letters::new("http://localhost").expect("letters");
+    let limits = temujanji_api::booking::limits::Limits::default();
+    let offers = temujanji_api::booking::waitlist::Offers {
+        letters: &letters,
+        limits: &limits,
+    };
+    temujanji_api::booking::return_due_seats(conn, offers, at).expect("sweep")
 }
 
 async fn a_freed_seat_returns_after_its_random_delay(app: TestApp) {
@@ -145,7 +156,7 @@ async fn concurrent_sweeps_return_a_seat_once(app: TestApp) {
             let barrier = barrier.clone();
             std::thread::spawn(move || {
                 barrier.wait();
-                temujanji_api::booking::return_due_seats(&mut conn, later).expect("sweep")
+                sweep_on(&mut conn, later)
             })
         })
         .collect();

@@ -27,3 +27,4 @@ mod staff;
 mod startup;
 mod static_files;
 mod throttle;
+mod waitlist;

@@ -64,6 +64,7 @@ pub async fn book(
             conn,
             &request,
             &principal,
+            booking::Seat::Claim,
             Some(&idempotency),
             context(state, now),
         )
