@@ -62,13 +62,16 @@ pub enum AuditAction {
     PartnerUpdated,
     #[serde(rename = "webhook.replayed")]
     WebhookReplayed,
-    /// Rush mode turned on or off.
+    /// Rush mode, the release delay, the opening time or the lottery changed.
     #[serde(rename = "service.updated")]
     ServiceUpdated,
+    /// A day of a service in lottery mode drawn: the seed, the entries, the seats offered.
+    #[serde(rename = "lottery.drawn")]
+    LotteryDrawn,
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 19] = [
+    const ALL: [AuditAction; 20] = [
         AuditAction::AppointmentBooked,
         AuditAction::AppointmentRescheduled,
         AuditAction::AppointmentCancelled,
@@ -88,6 +91,7 @@ impl AuditAction {
         AuditAction::PartnerUpdated,
         AuditAction::WebhookReplayed,
         AuditAction::ServiceUpdated,
+        AuditAction::LotteryDrawn,
     ];
 
     pub fn code(self) -> &'static str {
@@ -111,6 +115,7 @@ impl AuditAction {
             AuditAction::PartnerUpdated => "partner.updated",
             AuditAction::WebhookReplayed => "webhook.replayed",
             AuditAction::ServiceUpdated => "service.updated",
+            AuditAction::LotteryDrawn => "lottery.drawn",
         }
     }
 

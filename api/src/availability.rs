@@ -68,6 +68,7 @@ pub fn availability(
     let schedule = catalog::load_schedule(conn, &branch_row, from, to)?;
     let opens_at = catalog::opens_at(conn, service.as_str())?;
     let window = BookingWindow::new(local_now, i64::from(branch_row.min_lead_days), opens_at);
+    let lottery = crate::booking::lottery::pending(conn, service.as_str(), branch.as_str(), now)?;
     let booked: HashMap<(NaiveDate, NaiveTime), (i32, i32)> = slots::table
         .filter(slots::branch_code.eq(branch.as_str()))
         .filter(slots::service_code.eq(service.as_str()))
@@ -89,6 +90,12 @@ pub fn availability(
         .map(|date| match schedule.day(date) {
             Err(reason) => closed(date, reason),
             Ok(_) if !window.contains(date) => closed(date, BookingWindow::closed_reason()),
+            Ok(_) if lottery.is_some_and(|l| l.date == date) => closed(
+                date,
+                lottery
+                    .map(|l| l.closed_reason())
+                    .unwrap_or_else(BookingWindow::closed_reason),
+            ),
             Ok(day) => DayAvailability {
                 date,
                 open: true,

@@ -83,6 +83,10 @@ impl BranchRow {
     }
 }
 
+pub fn branch_code(code: &str) -> Result<BranchCode, StoreError> {
+    BranchCode::parse(code).map_err(|_| corrupt("branch code", code))
+}
+
 pub fn service_code(code: &str) -> Result<ServiceCode, StoreError> {
     ServiceCode::parse(code).map_err(|_| corrupt("service code", code))
 }
@@ -239,6 +243,10 @@ pub enum ServiceSetting {
     ReleaseDelayMinutes(i32),
     /// The day entering the booking window opens at this time of day (Malaysian time).
     OpensAt(chrono::NaiveTime),
+    /// Lottery mode: the day that opens is drawn `minutes` after it opens (0: off, first come
+    /// first served); winners confirm within `confirm_hours`. The draw must end by midnight
+    /// (a database check refuses it otherwise).
+    Lottery { minutes: i32, confirm_hours: i32 },
 }
 
 /// Changes one setting of `service`, audited as `service.updated`; `false` if there is no
@@ -252,15 +260,17 @@ pub fn change_service(
 ) -> QueryResult<bool> {
     crate::db::write_transaction(conn, |conn| {
         let row = services::table.find(service.as_str());
-        let current: Option<(bool, i32, i32)> = row
+        let current: Option<(bool, i32, i32, i32, i32)> = row
             .select((
                 services::rush,
                 services::release_delay_minutes,
                 services::opens_at_minute,
+                services::lottery_minutes,
+                services::lottery_confirm_hours,
             ))
             .first(conn)
             .optional()?;
-        let Some((rush, delay, opens)) = current else {
+        let Some((rush, delay, opens, lottery, confirm)) = current else {
             return Ok(false);
         };
         let (before, after) = match setting {
@@ -294,6 +304,21 @@ pub fn change_service(
                 (
                     serde_json::json!({ "opens_at": shown(time_of_minute(opens)) }),
                     serde_json::json!({ "opens_at": shown(time) }),
+                )
+            }
+            ServiceSetting::Lottery {
+                minutes,
+                confirm_hours,
+            } => {
+                diesel::update(row)
+                    .set((
+                        services::lottery_minutes.eq(minutes),
+                        services::lottery_confirm_hours.eq(confirm_hours),
+                    ))
+                    .execute(conn)?;
+                (
+                    serde_json::json!({ "lottery_minutes": lottery, "lottery_confirm_hours": confirm }),
+                    serde_json::json!({ "lottery_minutes": minutes, "lottery_confirm_hours": confirm_hours }),
                 )
             }
         };

@@ -15,6 +15,9 @@
 //! cancellation or a move come back at a random moment within that many minutes.
 //! `temujanji service opens-at CODE HH:MM` (Malaysian time, audited): the day that enters the
 //! three-month booking window each day opens at that time instead of midnight.
+//! `temujanji service lottery CODE MINUTES HOURS` (audited; MINUTES 0 turns it off): the day
+//! that opens each day is drawn by lottery among those who enter its draw within MINUTES of
+//! its opening (which must end by 23:59); winners confirm within HOURS (1–168).
 
 use std::io::{BufRead, IsTerminal};
 
@@ -35,7 +38,8 @@ pub const USAGE: &str = "usage: temujanji                 serve (configured by t
      [--rate-per-minute N] [--burst N]\n       \
      temujanji service rush CODE on|off\n       \
      temujanji service release-delay CODE MINUTES\n       \
-     temujanji service opens-at CODE HH:MM";
+     temujanji service opens-at CODE HH:MM\n       \
+     temujanji service lottery CODE MINUTES HOURS   (MINUTES 0: off)";
 
 /// A command other than serving, or `None` to serve.
 pub enum Command {
@@ -140,6 +144,26 @@ pub fn parse(args: &[String]) -> Result<Option<Command>, String> {
             }))
         }
         ["partner", "create", options @ ..] => parse_partner(options).map(Some),
+        ["service", "lottery", code, minutes, hours] => {
+            let service = ServiceCode::parse(code).map_err(|e| format!("{code:?}: {e}"))?;
+            let minutes = minutes
+                .parse()
+                .ok()
+                .filter(|m| (0..=1439).contains(m))
+                .ok_or_else(|| format!("the draw's minutes are 0 to 1439, not {minutes:?}"))?;
+            let confirm_hours = hours
+                .parse()
+                .ok()
+                .filter(|h| (1..=168).contains(h))
+                .ok_or_else(|| format!("the hours to confirm are 1 to 168, not {hours:?}"))?;
+            Ok(Some(Command::ChangeService {
+                service,
+                setting: ServiceSetting::Lottery {
+                    minutes,
+                    confirm_hours,
+                },
+            }))
+        }
         ["service", what, code, value] => {
             let service = ServiceCode::parse(code).map_err(|e| format!("{code:?}: {e}"))?;
             let setting = match (*what, *value) {
@@ -230,6 +254,16 @@ pub fn run(command: Command, config: &Config) -> Result<String, String> {
                     "new days of {} open at {} (Malaysian time)",
                     service.as_str(),
                     time.format("%H:%M")
+                ),
+                ServiceSetting::Lottery { minutes: 0, .. } => {
+                    format!("lottery mode of {} is off", service.as_str())
+                }
+                ServiceSetting::Lottery {
+                    minutes,
+                    confirm_hours,
+                } => format!(
+                    "new days of {} are drawn by lottery {minutes} minutes after they open; winners confirm within {confirm_hours} hours",
+                    service.as_str()
                 ),
             })
         }

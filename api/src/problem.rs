@@ -114,6 +114,9 @@ pub enum ApiError {
     /// The waitlist offer is no longer open.
     #[error("waitlist offer unavailable")]
     OfferUnavailable,
+    /// The day's seats are drawn by lottery at this instant (UTC).
+    #[error("drawn by lottery")]
+    LotteryPending(chrono::NaiveDateTime),
     /// Over a rate limit of the applicant's door; what the `RateLimit-*` headers say.
     #[error("rate limited for {} s", .0.retry_after)]
     Throttled(crate::rate_limit::Decision),
@@ -224,6 +227,7 @@ impl ApiError {
             ApiError::DayNotFull => ProblemType::DayNotFull,
             ApiError::TooManyWaitlistPlaces(_) => ProblemType::TooManyWaitlistPlaces,
             ApiError::OfferUnavailable => ProblemType::OfferUnavailable,
+            ApiError::LotteryPending(_) => ProblemType::LotteryPending,
             ApiError::Overloaded(_) => ProblemType::ServiceUnavailable,
             ApiError::Database(e) if crate::db::is_statement_timeout(e) => {
                 ProblemType::ServiceUnavailable
@@ -267,6 +271,7 @@ impl ApiError {
             | ApiError::DayNotFull
             | ApiError::TooManyWaitlistPlaces(_)
             | ApiError::OfferUnavailable
+            | ApiError::LotteryPending(_)
             | ApiError::DuplicateActiveAppointment
             | ApiError::InvalidStatus(_)
             | ApiError::NotStarted
@@ -493,6 +498,20 @@ impl ApiError {
                     Lang::En => format!(
                         "This e-mail address is already waiting for {limit} days, the most allowed. Leave one waitlist first."
                     ),
+                }),
+            ),
+            ApiError::LotteryPending(draw_at) => (
+                pick("Hari ini diundi", "This day is drawn by lottery"),
+                Some({
+                    let at = crate::clock::to_malaysia(*draw_at).format("%H:%M");
+                    match lang {
+                        Lang::Ms => format!(
+                            "Tempat pada hari ini diundi pada {at} dalam kalangan pemohon yang menyertai cabutannya. Sertai cabutan; jika anda menang, kami menghantar pautan untuk mengesahkan tempat anda."
+                        ),
+                        Lang::En => format!(
+                            "The seats of this day are drawn at {at} among those who enter its draw. Enter the draw; if you win, we e-mail you a link to confirm your seat."
+                        ),
+                    }
                 }),
             ),
             ApiError::OfferUnavailable => (
@@ -744,6 +763,7 @@ impl From<BookingError> for ApiError {
             BookingError::DayNotFull => ApiError::DayNotFull,
             BookingError::TooManyWaitlistPlaces { limit } => ApiError::TooManyWaitlistPlaces(limit),
             BookingError::OfferUnavailable => ApiError::OfferUnavailable,
+            BookingError::LotteryPending { draw_at } => ApiError::LotteryPending(draw_at),
             BookingError::InvalidStatus(status) => ApiError::InvalidStatus(status),
             BookingError::Started => ApiError::AppointmentStarted,
             BookingError::NotStarted => ApiError::NotStarted,

@@ -42,6 +42,8 @@ pub enum ProblemType {
     TooManyWaitlistPlaces,
     /// The waitlist offer expired, was taken, or is for another slot.
     OfferUnavailable,
+    /// Lottery mode: the day's seats are drawn among those who enter its draw.
+    LotteryPending,
     InvalidStatus,
     AppointmentStarted,
     ConcurrentChange,
@@ -95,6 +97,7 @@ impl ProblemType {
             DayNotFull => "day_not_full",
             TooManyWaitlistPlaces => "too_many_waitlist_places",
             OfferUnavailable => "offer_unavailable",
+            LotteryPending => "lottery_pending",
             InvalidStatus => "invalid_status",
             AppointmentStarted => "appointment_started",
             ConcurrentChange => "concurrent_change",

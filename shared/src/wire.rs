@@ -121,6 +121,9 @@ pub enum ClosedKind {
     PublicHoliday,
     Closure,
     OutsideBookingWindow,
+    /// Lottery mode: the day's seats are drawn among those who enter its draw (join its
+    /// waitlist) before the time in the reason's name.
+    Lottery,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -457,4 +460,7 @@ pub struct WaitlistEntry {
     pub position: Option<i64>,
     /// Present exactly when `status` is `offered`.
     pub offer: Option<WaitlistOffer>,
+    /// RFC 3339, UTC: while the day waits for its lottery, when it is drawn (the place has no
+    /// position until then).
+    pub draw_at: Option<DateTime<Utc>>,
 }

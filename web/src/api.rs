@@ -12,7 +12,7 @@ use temujanji_shared::form::BookingForm;
 use temujanji_shared::problem::ProblemType;
 use temujanji_shared::wire::{
     Appointment, Availability, Branch, EmailCodeRequest, EmailCodeSent, Problem, RescheduleForm,
-    Service, Token, VerifyEmailCode,
+    Service, Token, VerifyEmailCode, WaitlistEntry, WaitlistForm,
 };
 
 /// Why a call (or a step) did not give the expected answer.
@@ -208,6 +208,62 @@ pub async fn book(
             }
             answer => return answer,
         }
+    }
+}
+
+/// Books the seat held for waitlist place `id` (no proof of work: it is not raced for).
+pub async fn book_offer(
+    lang: Lang,
+    token: &str,
+    key: &str,
+    id: i64,
+    form: &BookingForm,
+) -> Answer<Appointment> {
+    let url = format!("/api/v1/waitlist/{id}/appointment");
+    let builder = bearer(Request::post(&url), token).header("Idempotency-Key", key);
+    post(with_lang(builder, lang), form).await
+}
+
+/// Joins the waitlist of a full day (or returns the place already held).
+pub async fn join_waitlist(
+    lang: Lang,
+    token: &str,
+    service: &str,
+    branch: &str,
+    date: NaiveDate,
+) -> Answer<WaitlistEntry> {
+    let body = WaitlistForm {
+        service: Some(service.to_owned()),
+        branch: Some(branch.to_owned()),
+        date: Some(date.to_string()),
+    };
+    post(
+        with_lang(bearer(Request::post("/api/v1/waitlist"), token), lang),
+        &body,
+    )
+    .await
+}
+
+/// The days the signed-in e-mail waits for.
+pub async fn waitlist(lang: Lang, token: &str) -> Answer<Vec<WaitlistEntry>> {
+    get(with_lang(
+        bearer(Request::get("/api/v1/waitlist"), token),
+        lang,
+    ))
+    .await
+}
+
+/// Leaves a waitlist.
+pub async fn leave_waitlist(lang: Lang, token: &str, id: i64) -> Answer<()> {
+    let url = format!("/api/v1/waitlist/{id}");
+    let response = with_lang(bearer(Request::delete(&url), token), lang)
+        .send()
+        .await
+        .map_err(|_| Failure::Network)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(problem(response).await)
     }
 }
 

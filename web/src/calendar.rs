@@ -8,6 +8,7 @@ use temujanji_shared::wire::{Availability, ClockTime, ClosedKind, DayAvailabilit
 
 use crate::api;
 use crate::i18n::{Text, long_date, month_name, seats_left, tr, use_lang};
+use crate::waitlist::JoinWaitlist;
 
 /// Today in Malaysia (UTC+8, no daylight saving), from the browser's clock. Only used to pick
 /// the first month shown; the server decides what is bookable.
@@ -35,6 +36,8 @@ fn last_of_month(first: NaiveDate) -> NaiveDate {
 enum DayState {
     Open,
     Full,
+    /// Lottery mode: its seats are drawn among those who enter its draw.
+    Lottery,
     Closed,
     Outside,
 }
@@ -42,6 +45,12 @@ enum DayState {
 fn day_state(availability: &Availability, day: &DayAvailability) -> DayState {
     if day.date < availability.bookable_from || day.date > availability.bookable_until {
         DayState::Outside
+    } else if day
+        .closed_reason
+        .as_ref()
+        .is_some_and(|r| r.kind == ClosedKind::Lottery)
+    {
+        DayState::Lottery
     } else if !day.open {
         DayState::Closed
     } else if day.slots.iter().any(|s| s.remaining > 0) {
@@ -72,6 +81,9 @@ pub fn SlotPicker(
     #[prop(into)]
     reload: Signal<u32>,
     #[prop(into)] error: Signal<Option<String>>,
+    /// Offer the waitlist on a full day (the apply journey; not when moving an appointment).
+    #[prop(optional)]
+    waitlist: bool,
 ) -> impl IntoView {
     let lang = use_lang();
     let month = RwSignal::new(first_of_month(
@@ -166,11 +178,11 @@ pub fn SlotPicker(
                                 }
                                     .into_any()
                             }
-                            Ok(a) => view! { <MonthGrid availability=a selected=date pick=pick_day /> }.into_any(),
+                            Ok(a) => view! { <MonthGrid availability=a selected=date pick=pick_day waitlist /> }.into_any(),
                         })
                 }}
             </Suspense>
-            <SlotList availability=Signal::derive(shown) date start />
+            <SlotList availability=Signal::derive(shown) date start branch service waitlist />
         </div>
     }
 }
@@ -180,6 +192,8 @@ fn MonthGrid(
     availability: Availability,
     selected: RwSignal<Option<NaiveDate>>,
     pick: impl Fn(NaiveDate) + Copy + Send + Sync + 'static,
+    /// Full days can be chosen, to join their waitlist.
+    waitlist: bool,
 ) -> impl IntoView {
     let lang = use_lang();
     let first = availability
@@ -191,7 +205,12 @@ fn MonthGrid(
     let closed: Vec<(NaiveDate, String, String)> = availability
         .days
         .iter()
-        .filter(|d| day_state(&availability, d) == DayState::Closed)
+        .filter(|d| {
+            matches!(
+                day_state(&availability, d),
+                DayState::Closed | DayState::Lottery
+            )
+        })
         .filter_map(|d| {
             // Weekends are plain on the grid; holidays and closures are named below it.
             d.closed_reason
@@ -212,6 +231,10 @@ fn MonthGrid(
                 let status = match state {
                     DayState::Open => Text::DayOpen.get(lang).to_owned(),
                     DayState::Full => Text::DayFull.get(lang).to_owned(),
+                    DayState::Lottery => match &reason {
+                        Some(r) => format!("{} ({})", Text::DayLottery.get(lang), r.get(lang)),
+                        None => Text::DayLottery.get(lang).to_owned(),
+                    },
                     DayState::Outside => Text::DayOutside.get(lang).to_owned(),
                     DayState::Closed => match &reason {
                         Some(r) => format!("{} ({})", Text::DayClosed.get(lang), r.get(lang)),
@@ -223,6 +246,7 @@ fn MonthGrid(
             let marker = move || match state {
                 DayState::Open => "",
                 DayState::Full => Text::DayFull.get(lang.get()),
+                DayState::Lottery => Text::DayLottery.get(lang.get()),
                 DayState::Closed => Text::DayClosed.get(lang.get()),
                 DayState::Outside => "",
             };
@@ -232,11 +256,13 @@ fn MonthGrid(
                     class=match state {
                         DayState::Open => "day open",
                         DayState::Full => "day full",
+                        DayState::Lottery => "day lottery",
                         DayState::Closed => "day closed",
                         DayState::Outside => "day outside",
                     }
                     data-date=date.to_string()
-                    disabled=state != DayState::Open
+                    disabled=!(state == DayState::Open
+                        || (waitlist && matches!(state, DayState::Full | DayState::Lottery)))
                     aria-pressed=move || if selected.get() == Some(date) { "true" } else { "false" }
                     aria-label=label
                     on:click=move |_| pick(date)
@@ -297,6 +323,9 @@ fn SlotList(
     availability: Signal<Option<Availability>>,
     date: RwSignal<Option<NaiveDate>>,
     start: RwSignal<Option<String>>,
+    branch: Signal<String>,
+    service: Signal<String>,
+    waitlist: bool,
 ) -> impl IntoView {
     let lang = use_lang();
     let day = move || {
@@ -318,7 +347,24 @@ fn SlotList(
             {move || match day() {
                 None => view! { <p class="hint">{tr(Text::ChooseDayFirst)}</p> }.into_any(),
                 Some(day) if !day.slots.iter().any(|s| s.remaining > 0) => {
-                    view! { <p class="hint">{tr(Text::NoSlotsThatDay)}</p> }.into_any()
+                    let full = day.open && !day.slots.is_empty();
+                    let lottery = day
+                        .closed_reason
+                        .as_ref()
+                        .filter(|r| r.kind == ClosedKind::Lottery)
+                        .map(|r| r.name.clone());
+                    match lottery {
+                        Some(reason) => view! {
+                            <p class="hint">{move || reason.get(lang.get()).to_owned()}</p>
+                            {waitlist.then(|| view! { <JoinWaitlist service branch date=day.date lottery=true /> })}
+                        }
+                            .into_any(),
+                        None => view! {
+                            <p class="hint">{tr(Text::NoSlotsThatDay)}</p>
+                            {(waitlist && full).then(|| view! { <JoinWaitlist service branch date=day.date /> })}
+                        }
+                            .into_any(),
+                    }
                 }
                 Some(day) => {
                     day.slots

@@ -117,6 +117,7 @@ texts! { Text {
     NextMonth => "Bulan berikutnya", "Next month";
     DayOpen => "Ada tempat", "Places left";
     DayFull => "Penuh", "Full";
+    DayLottery => "Undian", "Draw";
     DayClosed => "Tutup", "Closed";
     DayOutside => "Tidak boleh ditempah", "Not bookable";
     SlotsHeading => "Masa yang tersedia", "Available times";

@@ -13,6 +13,7 @@ mod qr;
 mod session;
 mod staff;
 mod verify;
+mod waitlist;
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};

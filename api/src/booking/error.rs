@@ -49,6 +49,9 @@ pub enum BookingError {
     /// R5: the appointment was moved `limit` times already.
     #[error("rescheduled {limit} times already")]
     RescheduleLimit { limit: i32 },
+    /// Lottery mode: the day's seats are drawn at `draw_at` (UTC) among those who enter.
+    #[error("drawn by lottery at {draw_at}")]
+    LotteryPending { draw_at: chrono::NaiveDateTime },
     /// A waitlist is for a full day only.
     #[error("the day has free seats")]
     DayNotFull,

@@ -21,6 +21,7 @@ mod counter;
 mod demand;
 mod error;
 pub mod limits;
+pub mod lottery;
 pub mod partner;
 pub mod queue;
 pub mod reminders;

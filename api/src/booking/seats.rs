@@ -41,6 +41,13 @@ pub(super) fn check_slot(
     if !window.contains(date) {
         return Err(outside());
     }
+    if let Some(pending) = super::lottery::pending(conn, service, &branch.code, now)?
+        && pending.date == date
+    {
+        return Err(BookingError::LotteryPending {
+            draw_at: pending.draw_at,
+        });
+    }
     let schedule = catalog::load_schedule(conn, &branch, date, date)?;
     let day = schedule.day(date).map_err(BookingError::BranchClosed)?;
     let time = day
@@ -198,7 +205,7 @@ pub(super) fn seat_freed(
 
 /// Gives one seat back. No floor filter: a double release would break
 /// `CHECK (booked >= 0)` or find no row, and either is reported, never hidden.
-fn give_back(conn: &mut DbConnection, slot_id: i64) -> Result<(), BookingError> {
+pub(super) fn give_back(conn: &mut DbConnection, slot_id: i64) -> Result<(), BookingError> {
     let released = diesel::update(slots::table)
         .filter(slots::id.eq(slot_id))
         .set(slots::booked.eq(slots::booked - 1))

@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use temujanji_shared::codes::BranchCode;
 use temujanji_shared::email::EmailAddress;
 use temujanji_shared::form::WaitlistRequest;
-use temujanji_shared::wire::{ClockTime, WaitlistEntry, WaitlistOffer, WaitlistStatus};
+use temujanji_shared::wire::{ClockTime, ClosedKind, WaitlistEntry, WaitlistOffer, WaitlistStatus};
 
 use super::limits::Limits;
 use super::{BookingError, transact};
@@ -53,6 +53,7 @@ struct EntryRow {
     status: WaitlistStatus,
     slot_id: Option<i64>,
     offer_expires_at: Option<NaiveDateTime>,
+    drawn_rank: Option<i32>,
 }
 
 const PLACED: [WaitlistStatus; 2] = [WaitlistStatus::Waiting, WaitlistStatus::Offered];
@@ -88,15 +89,16 @@ pub fn join(
     let Some(day) = day.days.into_iter().next() else {
         return Err(outside);
     };
-    if let Some(reason) = day.closed_reason {
-        return Err(BookingError::BranchClosed(reason));
-    }
-    if day.slots.is_empty() {
+    match day.closed_reason {
+        // Entering the draw of a day in lottery mode, full or not.
+        Some(reason) if reason.kind == ClosedKind::Lottery => {}
+        Some(reason) => return Err(BookingError::BranchClosed(reason)),
         // Open, but every slot of the day has started.
-        return Err(outside);
-    }
-    if day.slots.iter().any(|s| s.remaining > 0) {
-        return Err(BookingError::DayNotFull);
+        None if day.slots.is_empty() => return Err(outside),
+        None if day.slots.iter().any(|s| s.remaining > 0) => {
+            return Err(BookingError::DayNotFull);
+        }
+        None => {}
     }
     transact(conn, |conn| {
         // Read, then insert: one e-mail's joins queue on its lock.
@@ -111,7 +113,7 @@ pub fn join(
                 && row.branch_code == request.branch.as_str()
                 && row.date == request.date
         }) {
-            return Ok((entry_view(conn, row.clone())?, false));
+            return Ok((entry_view(conn, row.clone(), now)?, false));
         }
         if i64::try_from(mine.len()).unwrap_or(i64::MAX) >= limits.waitlist_places {
             return Err(BookingError::TooManyWaitlistPlaces {
@@ -134,7 +136,7 @@ pub fn join(
             .find(row)
             .select(EntryRow::as_select())
             .first(conn)?;
-        Ok((entry_view(conn, row)?, true))
+        Ok((entry_view(conn, row, now)?, true))
     })
 }
 
@@ -142,6 +144,7 @@ pub fn join(
 pub fn list(
     conn: &mut DbConnection,
     email: &EmailAddress,
+    now: NaiveDateTime,
 ) -> Result<Vec<WaitlistEntry>, BookingError> {
     let rows = waitlist_entries::table
         .filter(waitlist_entries::email.eq(email.as_str()))
@@ -149,7 +152,9 @@ pub fn list(
         .order((waitlist_entries::date, waitlist_entries::id))
         .select(EntryRow::as_select())
         .load(conn)?;
-    rows.into_iter().map(|row| entry_view(conn, row)).collect()
+    rows.into_iter()
+        .map(|row| entry_view(conn, row, now))
+        .collect()
 }
 
 /// Takes `email` off a waitlist; a seat held for it passes on at once. Leaving a place that
@@ -195,6 +200,37 @@ fn own_entry(
         .first(conn)
         .optional()?
         .ok_or(BookingError::NotFound)
+}
+
+/// Where a waiting entry stands in its day's line: drawn places first, in drawn order, then
+/// the others, first come.
+fn position(conn: &mut DbConnection, row: &EntryRow) -> Result<i64, BookingError> {
+    let line = || {
+        waitlist_entries::table
+            .filter(waitlist_entries::service_code.eq(row.service_code.clone()))
+            .filter(waitlist_entries::branch_code.eq(row.branch_code.clone()))
+            .filter(waitlist_entries::date.eq(row.date))
+            .filter(waitlist_entries::status.eq(WaitlistStatus::Waiting))
+            .into_boxed()
+    };
+    let ahead = match row.drawn_rank {
+        Some(rank) => line()
+            .filter(waitlist_entries::drawn_rank.le(rank))
+            .count()
+            .get_result::<i64>(conn)?,
+        None => {
+            line()
+                .filter(waitlist_entries::drawn_rank.is_not_null())
+                .count()
+                .get_result::<i64>(conn)?
+                + line()
+                    .filter(waitlist_entries::drawn_rank.is_null())
+                    .filter(waitlist_entries::id.le(row.id))
+                    .count()
+                    .get_result::<i64>(conn)?
+        }
+    };
+    Ok(ahead)
 }
 
 /// Before booking with an offer: it is `email`'s and still open. Only a fast answer: the
@@ -262,22 +298,38 @@ pub(super) fn offer_seat(
     if starts - now < LAST_USEFUL_OFFER {
         return Ok(false);
     }
-    let expires_at = (now + offers.hold()).min(starts);
     // A concurrent release may offer its seat to the same first person: its conditional
     // update then finds the entry offered already, and this one tries the next in line.
+    // Drawn places (lottery mode) come first, in drawn order; then the others, first come.
     loop {
-        let next: Option<(i64, String)> = waitlist_entries::table
+        let next: Option<(i64, String, Option<i32>)> = waitlist_entries::table
             .filter(waitlist_entries::service_code.eq(&service))
             .filter(waitlist_entries::branch_code.eq(&branch))
             .filter(waitlist_entries::date.eq(date))
             .filter(waitlist_entries::status.eq(WaitlistStatus::Waiting))
-            .order(waitlist_entries::id)
-            .select((waitlist_entries::id, waitlist_entries::email))
+            .order((
+                waitlist_entries::drawn_rank.is_null(),
+                waitlist_entries::drawn_rank,
+                waitlist_entries::id,
+            ))
+            .select((
+                waitlist_entries::id,
+                waitlist_entries::email,
+                waitlist_entries::drawn_rank,
+            ))
             .first(conn)
             .optional()?;
-        let Some((entry_id, email)) = next else {
+        let Some((entry_id, email, drawn_rank)) = next else {
             return Ok(false);
         };
+        // A drawn winner has the lottery's hours to confirm; anyone else the waitlist's hold.
+        let hold = match drawn_rank {
+            Some(_) => super::lottery::confirm_hours(conn, &service)?
+                .map(TimeDelta::hours)
+                .unwrap_or_else(|| offers.hold()),
+            None => offers.hold(),
+        };
+        let expires_at = (now + hold).min(starts);
         let offered = diesel::update(waitlist_entries::table.find(entry_id))
             .filter(waitlist_entries::status.eq(WaitlistStatus::Waiting))
             .set((
@@ -356,18 +408,22 @@ pub fn sweep(
     Ok(expired)
 }
 
-fn entry_view(conn: &mut DbConnection, row: EntryRow) -> Result<WaitlistEntry, BookingError> {
-    let position = match row.status {
-        WaitlistStatus::Waiting => Some(
-            waitlist_entries::table
-                .filter(waitlist_entries::service_code.eq(&row.service_code))
-                .filter(waitlist_entries::branch_code.eq(&row.branch_code))
-                .filter(waitlist_entries::date.eq(row.date))
-                .filter(waitlist_entries::status.eq(WaitlistStatus::Waiting))
-                .filter(waitlist_entries::id.le(row.id))
-                .count()
-                .get_result::<i64>(conn)?,
-        ),
+fn entry_view(
+    conn: &mut DbConnection,
+    row: EntryRow,
+    now: NaiveDateTime,
+) -> Result<WaitlistEntry, BookingError> {
+    // Not drawn yet: its day waits for its lottery, and nobody has a place in line.
+    let draw_at = match (row.status, row.drawn_rank) {
+        (WaitlistStatus::Waiting, None) => {
+            super::lottery::pending(conn, &row.service_code, &row.branch_code, now)?
+                .filter(|pending| pending.date == row.date)
+                .map(|pending| pending.draw_at)
+        }
+        _ => None,
+    };
+    let position = match (row.status, draw_at) {
+        (WaitlistStatus::Waiting, None) => Some(position(conn, &row)?),
         _ => None,
     };
     let offer = match (row.status, row.slot_id, row.offer_expires_at) {
@@ -393,5 +449,6 @@ fn entry_view(conn: &mut DbConnection, row: EntryRow) -> Result<WaitlistEntry, B
         status: row.status,
         position,
         offer,
+        draw_at: draw_at.map(|at| at.and_utc()),
     })
 }

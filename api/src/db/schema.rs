@@ -18,6 +18,8 @@ diesel::table! {
         rush -> Bool,
         release_delay_minutes -> Integer,
         opens_at_minute -> Integer,
+        lottery_minutes -> Integer,
+        lottery_confirm_hours -> Integer,
     }
 }
 
@@ -333,6 +335,19 @@ diesel::table! {
         offer_expires_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        drawn_rank -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    lottery_draws (service_code, branch_code, date) {
+        service_code -> Text,
+        branch_code -> Text,
+        date -> Date,
+        seed -> BigInt,
+        entries -> Integer,
+        offered -> Integer,
+        drawn_at -> Timestamp,
     }
 }
 

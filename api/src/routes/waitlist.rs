@@ -79,7 +79,8 @@ pub async fn list(
     state: web::Data<AppState>,
     VerifiedEmail(email): VerifiedEmail,
 ) -> Result<HttpResponse, ApiError> {
-    let entries = with_conn(&state, move |conn, _| waitlist::list(conn, &email)).await?;
+    let now = clock::now_utc();
+    let entries = with_conn(&state, move |conn, _| waitlist::list(conn, &email, now)).await?;
     Ok(private(&entries))
 }
 

@@ -118,6 +118,22 @@ impl Worker {
             }
             Err(e) => tracing::error!(error = %e, "seat return sweep failed"),
         }
+        let drawn = with_conn(&self.state, |conn, state| -> Result<usize, WorkError> {
+            Ok(booking::lottery::draw_due(
+                conn,
+                offers(state),
+                clock::now_utc(),
+            )?)
+        })
+        .await;
+        match drawn {
+            Ok(0) => {}
+            Ok(draws) => {
+                tracing::info!(draws, "lottery days drawn");
+                self.state.outbox_wake.notify_one();
+            }
+            Err(e) => tracing::error!(error = %e, "lottery draw failed"),
+        }
         let passed_on = with_conn(&self.state, |conn, state| -> Result<usize, WorkError> {
             Ok(booking::waitlist::sweep(
                 conn,

@@ -1191,3 +1191,136 @@ async fn a_booking_in_rush_mode_solves_the_proof_of_work_in_the_page() {
     }
     browser.quit().await;
 }
+
+/// A full day in the calendar offers its waitlist; the offer e-mail's link, once a seat frees,
+/// opens the form at the details with the held slot, and booking it takes that seat.
+async fn a_full_day_has_a_waitlist_whose_offer_books_the_held_seat(lang: Lang) {
+    let app = spawn_app().await;
+    let (slot, reference) = crate::waitlist::full_day(&app).await;
+    let address = email(31);
+    let browser = Browser::open(&app, &format!("waitlist-{}", lang.code())).await;
+    browser.go(lang_query(lang)).await;
+    browser.click("#apply-link").await;
+    browser.fill("#email", &address).await;
+    browser.click("form button[type=submit]").await;
+    browser.wait("#code").await;
+    let code = code_for(&app, &address).await;
+    browser.fill("#code", &code).await;
+    browser.click("form button[type=submit]").await;
+    browser.select("#service", "passport_renewal").await;
+    browser.fill("#branch-search", "Shah Alam").await;
+    browser.click("#branch-SGR-SHA").await;
+    browser.click("form button[type=submit]").await;
+    let day = format!(".day.full[data-date='{}']", slot.0);
+    browser.click(&day).await;
+    browser.wait(".waitlist button").await;
+    browser.shot("full-day").await;
+    browser.click(".waitlist button").await;
+    browser
+        .wait_text(
+            "#waitlist-place",
+            says(lang, "tempat ke-1", "number 1 on the waitlist"),
+        )
+        .await;
+    browser.shot("joined").await;
+    let place: Value = app
+        .get_auth("/api/v1/waitlist", &app.token_for(&address))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let id = place[0]["id"].as_i64().expect("joined");
+
+    // The holder cancels: the seat is held for this applicant, who follows the e-mail's link.
+    let token = app.token_for(&email(1));
+    let cancelled = app
+        .post(
+            &format!("/api/v1/appointments/{reference}/cancel"),
+            Some(&token),
+            &Value::Null,
+        )
+        .await;
+    assert_eq!(cancelled.status(), 200);
+    let query = &lang_query(lang)[2..];
+    browser.go(&format!("/apply?offer={id}&{query}")).await;
+    browser.wait("#offer-heading").await;
+    browser.wait("#applicant-name").await;
+    browser.shot("offer").await;
+    fill_details(&browser, 31).await;
+    browser.click("form button[type=submit]").await;
+    browser.wait("#submit-booking").await;
+    browser.click("#submit-booking").await;
+    let booked = browser.slip_reference().await;
+    let booked = appointment(&app, &address, &booked).await;
+    assert_eq!(
+        (booked["date"].as_str(), booked["start"].as_str()),
+        (Some(slot.0.to_string().as_str()), Some(slot.1.as_str())),
+        "the held seat was booked"
+    );
+    assert_eq!(
+        app.booked("SGR-SHA", "passport_renewal", slot.0, &slot.1),
+        1
+    );
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_day_has_a_waitlist_whose_offer_books_the_held_seat_in_malay() {
+    a_full_day_has_a_waitlist_whose_offer_books_the_held_seat(Lang::Ms).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_day_has_a_waitlist_whose_offer_books_the_held_seat_in_english() {
+    a_full_day_has_a_waitlist_whose_offer_books_the_held_seat(Lang::En).await;
+}
+
+/// A day drawn by lottery is marked in the calendar with its draw time, and entering its
+/// draw says when it is drawn.
+async fn a_lottery_day_is_entered_from_the_calendar(lang: Lang) {
+    let app = spawn_app().await;
+    let (date, _) = crate::lottery::lottery_day(&app).await;
+    crate::lottery::lottery_on(&app);
+    let address = email(41);
+    let browser = Browser::open(&app, &format!("lottery-{}", lang.code())).await;
+    browser.go(lang_query(lang)).await;
+    browser.click("#apply-link").await;
+    browser.fill("#email", &address).await;
+    browser.click("form button[type=submit]").await;
+    browser.wait("#code").await;
+    let code = code_for(&app, &address).await;
+    browser.fill("#code", &code).await;
+    browser.click("form button[type=submit]").await;
+    browser.select("#service", "passport_renewal").await;
+    browser.fill("#branch-search", "Johor").await;
+    browser.click("#branch-JHR-UTC-JB").await;
+    browser.click("form button[type=submit]").await;
+    let day = format!(".day.lottery[data-date='{date}']");
+    // The newest day is three months ahead.
+    for _ in 0..4 {
+        if browser.driver.find(By::Css(&day)).await.is_ok() {
+            break;
+        }
+        browser.click(".calendar-nav button:last-child").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    browser.click(&day).await;
+    browser.wait(".waitlist button").await;
+    browser.shot("lottery-day").await;
+    browser.click(".waitlist button").await;
+    let said = browser
+        .wait_text("#waitlist-place", says(lang, "cabutan undi", "in the draw"))
+        .await;
+    assert!(said.contains("23:59"), "the draw time is given: {said}");
+    browser.shot("entered").await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lottery_day_is_entered_from_the_calendar_in_malay() {
+    a_lottery_day_is_entered_from_the_calendar(Lang::Ms).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lottery_day_is_entered_from_the_calendar_in_english() {
+    a_lottery_day_is_entered_from_the_calendar(Lang::En).await;
+}

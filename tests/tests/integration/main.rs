@@ -13,6 +13,7 @@ mod concurrency;
 mod fair_release;
 mod hardening;
 mod idempotency;
+mod lottery;
 mod mail;
 mod openapi;
 mod outbox;

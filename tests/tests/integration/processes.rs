@@ -224,6 +224,37 @@ async fn rush_mode_is_turned_on_and_off_by_command(backend: Backend) {
             .expect("the service");
         assert_eq!(minute, 600);
     }
+    // Lottery mode: drawn an hour after the 10:00 opening, winners confirm within a day. The
+    // draw must end by 23:59 (the database refuses a collection past it), the hours 1–168.
+    for wrong in [
+        &["service", "lottery", "passport_renewal", "60"][..],
+        &["service", "lottery", "passport_renewal", "60", "0"],
+        &["service", "lottery", "passport_renewal", "1440", "24"],
+        &["service", "lottery", "passport_renewal", "900", "24"],
+    ] {
+        assert!(
+            !command(&app.db.url(), &dir.0, wrong, "").status.success(),
+            "{wrong:?}"
+        );
+    }
+    let lottery = command(
+        &app.db.url(),
+        &dir.0,
+        &["service", "lottery", "passport_renewal", "60", "24"],
+        "",
+    );
+    assert!(lottery.status.success());
+    assert!(String::from_utf8_lossy(&lottery.stdout).contains("60 minutes"));
+    {
+        use diesel::prelude::*;
+        use temujanji_api::db::schema::services::dsl;
+        let settings: (i32, i32) = dsl::services
+            .find("passport_renewal")
+            .select((dsl::lottery_minutes, dsl::lottery_confirm_hours))
+            .first(&mut app.db.connect())
+            .expect("the service");
+        assert_eq!(settings, (60, 24));
+    }
     app.stop().await;
 }
 

@@ -45,8 +45,18 @@ fn sweep(app: &TestApp, at: NaiveDateTime) -> usize {
 }
 
 /// Every slot of `date` taken: the rows are written full, as if booked.
-async fn fill_day(app: &TestApp, date: NaiveDate, except: Option<&str>) {
-    let body = app.availability(BRANCH, SERVICE, date, date).await;
+pub(crate) async fn fill_day(app: &TestApp, date: NaiveDate, except: Option<&str>) {
+    fill_day_at(app, BRANCH, date, except).await;
+}
+
+/// [`fill_day`] at `branch`.
+pub(crate) async fn fill_day_at(
+    app: &TestApp,
+    branch: &str,
+    date: NaiveDate,
+    except: Option<&str>,
+) {
+    let body = app.availability(branch, SERVICE, date, date).await;
     let day = &body["days"][0];
     assert_eq!(day["open"], true, "{day}");
     let mut conn = app.db.connect();
@@ -61,7 +71,7 @@ async fn fill_day(app: &TestApp, date: NaiveDate, except: Option<&str>) {
         let capacity = i32::try_from(slot["capacity"].as_i64().expect("capacity")).expect("i32");
         let existing = diesel::update(
             slots::table
-                .filter(slots::branch_code.eq(BRANCH))
+                .filter(slots::branch_code.eq(branch))
                 .filter(slots::service_code.eq(SERVICE))
                 .filter(slots::date.eq(date))
                 .filter(slots::start_time.eq(time("start"))),
@@ -72,7 +82,7 @@ async fn fill_day(app: &TestApp, date: NaiveDate, except: Option<&str>) {
         if existing == 0 {
             diesel::insert_into(slots::table)
                 .values((
-                    slots::branch_code.eq(BRANCH),
+                    slots::branch_code.eq(branch),
                     slots::service_code.eq(SERVICE),
                     slots::date.eq(date),
                     slots::start_time.eq(time("start")),
@@ -88,7 +98,7 @@ async fn fill_day(app: &TestApp, date: NaiveDate, except: Option<&str>) {
 
 /// A full day whose one seat in `slot` is held by applicant [`HOLDER`]: returns the slot and
 /// the holder's reference.
-async fn full_day(app: &TestApp) -> ((NaiveDate, String), String) {
+pub(crate) async fn full_day(app: &TestApp) -> ((NaiveDate, String), String) {
     app.set_seats(BRANCH, SERVICE, 1);
     let slot = app.first_free_slot(BRANCH, SERVICE).await;
     let (reference, _) = app.book_applicant(BRANCH, SERVICE, HOLDER, &slot).await;

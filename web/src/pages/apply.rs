@@ -4,7 +4,7 @@
 
 use chrono::{NaiveDate, TimeDelta};
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use temujanji_shared::address::State;
 use temujanji_shared::email::EmailAddress;
 use temujanji_shared::form::{AddressForm, ApplicantForm, BookingForm, FieldIssue};
@@ -21,6 +21,7 @@ use crate::i18n::{BilingualList, Text, long_date, money, step_of, tr, use_lang};
 use crate::pages::PageHeading;
 use crate::session::Session;
 use crate::verify::{CodeForm, send_code};
+use crate::waitlist::{HeldOffer, OfferPanel, OfferState, check_offer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Step {
@@ -196,6 +197,36 @@ pub fn ApplyPage() -> impl IntoView {
     // Why the journey went back a step (an expired sign-in), and where to return after it.
     let page_notice = RwSignal::new(None::<Text>);
     let return_to = RwSignal::new(None::<Step>);
+    // A seat held by a waitlist offer (`?offer=ID`, the offer e-mail's link): once signed in,
+    // its slot fills the journey, which goes on at the details.
+    let offer_id =
+        use_query_map().with_untracked(|q| q.get("offer").and_then(|v| v.parse::<i64>().ok()));
+    let offer_state = RwSignal::new(None::<OfferState>);
+    Effect::new(move |checked: Option<bool>| {
+        if checked == Some(true) {
+            return true;
+        }
+        match (offer_id, session.get()) {
+            (Some(id), Some(_)) => {
+                check_offer(lang.get_untracked(), id, offer_state);
+                true
+            }
+            _ => false,
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(OfferState::Held(offer)) = offer_state.get() {
+            service.set(offer.service.clone());
+            branch.set(offer.branch.clone());
+            date.set(Some(offer.date));
+            start.set(Some(offer.start.clone()));
+            step.set(Step::Details);
+        }
+    });
+    let offer = Signal::derive(move || match offer_state.get() {
+        Some(OfferState::Held(offer)) => Some(offer),
+        _ => None,
+    });
 
     let heading = Signal::derive(move || {
         let lang = lang.get();
@@ -227,6 +258,7 @@ pub fn ApplyPage() -> impl IntoView {
                 .get()
                 .map(|text| view! { <p class="alert" role="alert">{tr(text)}</p> })
         }}
+        <OfferPanel state=offer_state />
         {move || match step.get() {
             Step::Email => view! { <EmailStep email step resend_at session /> }.into_any(),
             Step::Code => {
@@ -250,7 +282,7 @@ pub fn ApplyPage() -> impl IntoView {
             Step::Details => view! { <DetailsStep details email step /> }.into_any(),
             Step::Review => {
                 view! {
-                    <ReviewStep details email service branch date start step session reload keyed page_notice return_to />
+                    <ReviewStep details email service branch date start step session reload keyed page_notice return_to offer />
                 }
                     .into_any()
             }
@@ -578,7 +610,7 @@ fn SlotStep(
                     format!("{service} · {name}")
                 }}
             </p>
-            <SlotPicker branch=branch service=service date start reload error />
+            <SlotPicker branch=branch service=service date start reload error waitlist=true />
             <div class="button-row">
                 <button type="button" class="button secondary" on:click=move |_| step.set(Step::Service)>
                     {tr(Text::Back)}
@@ -877,6 +909,9 @@ fn ReviewStep(
     keyed: RwSignal<Option<(BookingForm, String)>>,
     page_notice: RwSignal<Option<Text>>,
     return_to: RwSignal<Option<Step>>,
+    /// A seat held for the applicant by a waitlist offer: booked through it when the form is
+    /// for its slot.
+    offer: Signal<Option<HeldOffer>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let catalog = Catalog::use_context();
@@ -902,7 +937,22 @@ fn ReviewStep(
             .as_deref()
             .and_then(|code| catalog.service(code))
             .is_some_and(|service| service.rush);
-        async move { api::book(lang.get_untracked(), &token, &key, &form, rush).await }
+        let held = offer.get_untracked().filter(|o| {
+            o.holds(
+                form.service.as_deref().unwrap_or_default(),
+                form.branch.as_deref().unwrap_or_default(),
+                form.date.as_deref().and_then(|d| d.parse().ok()),
+                form.start.as_deref(),
+            )
+        });
+        async move {
+            match held {
+                Some(held) => {
+                    api::book_offer(lang.get_untracked(), &token, &key, held.id, &form).await
+                }
+                None => api::book(lang.get_untracked(), &token, &key, &form, rush).await,
+            }
+        }
     });
     Effect::new(move |_| {
         let Some(result) = submit.value().get() else {

@@ -1,0 +1,4 @@
+DROP TABLE lottery_draws;
+ALTER TABLE waitlist_entries DROP COLUMN drawn_rank;
+ALTER TABLE services DROP COLUMN lottery_confirm_hours;
+ALTER TABLE services DROP COLUMN lottery_minutes;
