@@ -202,21 +202,20 @@ fn MonthGrid(
         .map(|d| d.date)
         .unwrap_or_default();
     let leading = first.weekday().num_days_from_monday() as usize;
-    let closed: Vec<(NaiveDate, String, String)> = availability
+    let closed: Vec<(NaiveDate, Text, String, String)> = availability
         .days
         .iter()
-        .filter(|d| {
-            matches!(
-                day_state(&availability, d),
-                DayState::Closed | DayState::Lottery
-            )
-        })
         .filter_map(|d| {
-            // Weekends are plain on the grid; holidays and closures are named below it.
+            let label = match day_state(&availability, d) {
+                DayState::Closed => Text::DayClosed,
+                DayState::Lottery => Text::DayLottery,
+                _ => return None,
+            };
+            // Weekends are plain on the grid; holidays, closures and draws are named below it.
             d.closed_reason
                 .as_ref()
                 .filter(|r| r.kind != ClosedKind::Weekend)
-                .map(|r| (d.date, r.name.ms.clone(), r.name.en.clone()))
+                .map(|r| (d.date, label, r.name.ms.clone(), r.name.en.clone()))
         })
         .collect();
     let cells = availability
@@ -300,13 +299,13 @@ fn MonthGrid(
                     <ul class="closed-days">
                         {closed
                             .into_iter()
-                            .map(|(date, ms, en)| {
+                            .map(|(date, label, ms, en)| {
                                 view! {
                                     <li>
                                         {move || {
                                             let lang = lang.get();
                                             let name = if lang == Lang::Ms { &ms } else { &en };
-                                            format!("{} — {} ({})", long_date(lang, date), Text::DayClosed.get(lang), name)
+                                            format!("{} — {} ({})", long_date(lang, date), label.get(lang), name)
                                         }}
                                     </li>
                                 }

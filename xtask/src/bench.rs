@@ -423,6 +423,14 @@ fn write_report(results: &[Results], load: &crate::web::FirstLoad) -> Result<(),
     );
     let path = root().join("docs/PERFORMANCE.md");
     std::fs::create_dir_all(root().join("docs")).map_err(|e| e.to_string())?;
+    // Keep what `cargo xtask bench fairness` measured.
+    let report = match std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|old| crate::fairness_bench::section_of(&old))
+    {
+        Some(fairness) => format!("{}\n\n{}\n", report.trim_end(), fairness.trim_end()),
+        None => report,
+    };
     std::fs::write(&path, &report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("{report}");
     Ok(())

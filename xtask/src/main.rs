@@ -7,6 +7,7 @@
 //! - `bench`      measure throughput on both backends into `docs/PERFORMANCE.md`
 
 mod bench;
+mod fairness_bench;
 mod pow_bench;
 mod setup;
 mod web;
@@ -22,9 +23,12 @@ fn main() -> ExitCode {
         Some("build-web") => setup::wasm_toolchain().and_then(|()| web::build()),
         Some("openapi") => openapi(),
         Some("bench") if args.get(1).map(String::as_str) == Some("pow") => pow_bench::run(),
+        Some("bench") if args.get(1).map(String::as_str) == Some("fairness") => {
+            fairness_bench::run()
+        }
         Some("bench") => bench::run(),
         _ => Err(format!(
-            "usage: cargo xtask <run [--release] | test | build-web | openapi | bench [pow]>{}",
+            "usage: cargo xtask <run [--release] | test | build-web | openapi | bench [pow | fairness]>{}",
             args.first()
                 .map(|a| format!(" (unknown command {a:?})"))
                 .unwrap_or_default()
