@@ -295,7 +295,7 @@ impl Shared {
             "id_type": "mykad",
             "id_number": format!("{:02}0101-10-{:04}", 50 + (n / 10_000) % 40, n % 10_000),
             "address": { "line1": "1 Jalan Bench", "postcode": "80000", "city": "Johor Bahru", "state": "JHR" },
-            "phone": format!("01{}{:07}", 1 + (n / 10_000_000) % 9, n % 10_000_000),
+            "phone": format!("012{:07}", n % 10_000_000),
             "email": email
         })
     }
@@ -388,7 +388,12 @@ async fn race(shared: Arc<Shared>, who: Contender) -> Outcome {
                     break;
                 }
             }
-            _ => {}
+            409 => {}
+            // Anything else means the bench is wrong, not the bot unlucky: stop it.
+            other => {
+                eprintln!("xtask: a bot's booking was answered {other}: {answer}");
+                break;
+            }
         }
     }
     outcome
