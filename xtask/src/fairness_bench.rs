@@ -727,26 +727,29 @@ fn write_section(results: &[Measured]) -> Result<(), String> {
     Ok(())
 }
 
+/// Where the fairness section of `document` is: from its heading to the next section.
+fn section_range(document: &str) -> Option<std::ops::Range<usize>> {
+    let start = document.find(HEADING)?;
+    let body = start + HEADING.len();
+    let end = document[body..]
+        .find("\n## ")
+        .map_or(document.len(), |i| body + i + 1);
+    Some(start..end)
+}
+
 /// `document` with its fairness section replaced by `section` (or `section` appended).
 pub fn replace_section(document: &str, section: &str) -> String {
-    let Some(start) = document.find(HEADING) else {
-        return format!("{}\n\n{section}", document.trim_end());
-    };
-    let rest = &document[start + HEADING.len()..];
-    let end = rest
-        .find("\n## ")
-        .map(|i| start + HEADING.len() + i + 1)
-        .unwrap_or(document.len());
-    format!("{}{section}{}", &document[..start], &document[end..])
+    match section_range(document) {
+        Some(range) => format!(
+            "{}{section}{}",
+            &document[..range.start],
+            &document[range.end..]
+        ),
+        None => format!("{}\n\n{section}", document.trim_end()),
+    }
 }
 
 /// The fairness section of `document`, if it has one (kept when the rest is rewritten).
 pub fn section_of(document: &str) -> Option<String> {
-    let start = document.find(HEADING)?;
-    let rest = &document[start + HEADING.len()..];
-    let end = rest
-        .find("\n## ")
-        .map(|i| start + HEADING.len() + i + 1)
-        .unwrap_or(document.len());
-    Some(document[start..end].to_owned())
+    section_range(document).map(|range| document[range].to_owned())
 }

@@ -176,12 +176,12 @@ pub fn leave(
                 waitlist_entries::updated_at.eq(now),
             ))
             .execute(conn)?;
+        // A place that held no seat, or that changed meanwhile (the sweep expired the
+        // offer and passed the seat on itself), frees nothing.
         match (left, row.status, row.slot_id) {
             (1, WaitlistStatus::Offered, Some(slot_id)) => {
                 super::seats::seat_freed(conn, slot_id, offers, now)
             }
-            (1, _, _) => Ok(()),
-            // Nothing held any more, or changed meanwhile (the sweep expired the offer).
             _ => Ok(()),
         }
     })

@@ -4,7 +4,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use temujanji_shared::email::EmailAddress;
-use temujanji_shared::form::{BookingForm, RescheduleTarget};
+use temujanji_shared::form::{BookingForm, BookingRequest, RescheduleTarget};
 use temujanji_shared::reference::Reference;
 use temujanji_shared::wire::{Appointment, Problem, RescheduleForm};
 
@@ -48,6 +48,29 @@ pub(super) fn idempotency_of(
     Ok(Some(Idempotency::new(email.as_str(), key, &canonical)))
 }
 
+/// The rate limits of booking: the request's network, the applicant's e-mail and the
+/// identity booked for.
+pub(super) async fn throttle_booking(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    email: &EmailAddress,
+    request: &BookingRequest,
+) -> Result<(), ApiError> {
+    let identity = &request.applicant.identity;
+    super::throttle(
+        req,
+        state,
+        Action::Book,
+        Some(email.as_str().to_owned()),
+        Some(booking::identity_key(
+            identity.id_type(),
+            identity.nationality(),
+            identity.number(),
+        )),
+    )
+    .await
+}
+
 pub(super) fn reference(raw: &str) -> Result<Reference, ApiError> {
     Reference::parse(raw).map_err(|_| ApiError::NotFound)
 }
@@ -83,19 +106,7 @@ pub async fn create(
     let altcha = form.altcha.take();
     let idempotency = idempotency_of(&req, &email, &form)?;
     let request = form.parse()?;
-    let identity = &request.applicant.identity;
-    super::throttle(
-        &req,
-        &state,
-        Action::Book,
-        Some(email.as_str().to_owned()),
-        Some(booking::identity_key(
-            identity.id_type(),
-            identity.nationality(),
-            identity.number(),
-        )),
-    )
-    .await?;
+    throttle_booking(&req, &state, &email, &request).await?;
     let principal = Principal::Applicant(email);
     let now = clock::now_utc();
     let stored = with_conn(&state, move |conn, state| {

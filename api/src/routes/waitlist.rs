@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use temujanji_shared::form::{BookingForm, WaitlistRequest};
 use temujanji_shared::wire::{Appointment, Problem, WaitlistEntry, WaitlistForm};
 
-use super::appointments::{context, idempotency_of};
+use super::appointments::{context, idempotency_of, throttle_booking};
 use super::json::JsonBody;
 use super::{AppState, answer, private, with_conn};
 use crate::auth::token::VerifiedEmail;
@@ -148,19 +148,7 @@ pub async fn book_offer(
     form.altcha = None;
     let idempotency = idempotency_of(&req, &email, &(id, &form))?;
     let request = form.parse()?;
-    let identity = &request.applicant.identity;
-    super::throttle(
-        &req,
-        &state,
-        Action::Book,
-        Some(email.as_str().to_owned()),
-        Some(booking::identity_key(
-            identity.id_type(),
-            identity.nationality(),
-            identity.number(),
-        )),
-    )
-    .await?;
+    throttle_booking(&req, &state, &email, &request).await?;
     let principal = Principal::Applicant(email);
     let now = clock::now_utc();
     let stored = with_conn(&state, move |conn, state| {
