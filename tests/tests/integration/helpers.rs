@@ -722,7 +722,7 @@ impl TestApp {
             .set((
                 dsl::date.eq(today),
                 dsl::start_time.eq(start),
-                dsl::end_time.eq(start + chrono::TimeDelta::minutes(minutes)),
+                dsl::end_time.eq(end_of(start, minutes)),
             ))
             .execute(&mut self.db.connect())
             .expect("move the appointment");
@@ -747,14 +747,32 @@ impl TestApp {
     }
 }
 
-/// Malaysian wall-clock time now, shifted by `minutes` (may cross midnight: tests using it
-/// keep their offsets small).
+/// The end of an appointment of `minutes` from `start`, kept within its day (23:59:59 at most).
+fn end_of(start: NaiveTime, minutes: i64) -> NaiveTime {
+    let (end, wrapped) = start.overflowing_add_signed(chrono::TimeDelta::minutes(minutes));
+    if wrapped == 0 {
+        end
+    } else {
+        NaiveTime::from_hms_opt(23, 59, 59).expect("a time")
+    }
+}
+
+/// Malaysian wall-clock time now, shifted by `minutes` and kept within today: an offset that
+/// would cross midnight stops at 00:00 or 23:59, so "an hour ago" is still a time that has
+/// started today when the tests run at 00:16, and "in twenty minutes" still a time today that
+/// has not started when they run at 23:50.
 pub fn malaysian_now_plus(minutes: i64) -> NaiveTime {
     use chrono::Timelike;
-    let now = temujanji_api::clock::to_malaysia(temujanji_api::clock::now_utc())
-        + chrono::TimeDelta::minutes(minutes);
-    now.time()
-        .with_second(0)
+    let now = temujanji_api::clock::to_malaysia(temujanji_api::clock::now_utc());
+    let shifted = now + chrono::TimeDelta::minutes(minutes);
+    let time = if shifted.date() < now.date() {
+        NaiveTime::MIN
+    } else if shifted.date() > now.date() {
+        NaiveTime::from_hms_opt(23, 59, 0).expect("a time")
+    } else {
+        shifted.time()
+    };
+    time.with_second(0)
         .and_then(|t| t.with_nanosecond(0))
         .expect("a time")
 }
