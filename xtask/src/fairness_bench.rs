@@ -441,7 +441,7 @@ async fn enter_and_confirm(shared: Arc<Shared>, who: Contender, collection: Dura
         sleep(Duration::from_secs(5)).await;
         let mut still = Vec::new();
         for (email, token, id) in pending {
-            let (_, body, _) = shared
+            let (status, body, retry) = shared
                 .send(
                     &who,
                     shared
@@ -451,6 +451,12 @@ async fn enter_and_confirm(shared: Arc<Shared>, who: Contender, collection: Dura
                     &mut outcome,
                 )
                 .await;
+            if status == 429 {
+                // Slowed, not refused: look again after the wait.
+                sleep(Duration::from_secs(retry.unwrap_or(1).min(30))).await;
+                still.push((email, token, id));
+                continue;
+            }
             let place = body
                 .as_array()
                 .into_iter()
@@ -465,17 +471,26 @@ async fn enter_and_confirm(shared: Arc<Shared>, who: Contender, collection: Dura
                         "start": p["offer"]["start"],
                         "applicant": shared.applicant(&who, &email),
                     });
-                    let (status, _, _) = shared
-                        .send(
-                            &who,
-                            shared
-                                .client
-                                .post(format!("{}/api/v1/waitlist/{id}/appointment", shared.url))
-                                .bearer_auth(&token)
-                                .json(&body),
-                            &mut outcome,
-                        )
-                        .await;
+                    let status = loop {
+                        let (status, _, retry) = shared
+                            .send(
+                                &who,
+                                shared
+                                    .client
+                                    .post(format!(
+                                        "{}/api/v1/waitlist/{id}/appointment",
+                                        shared.url
+                                    ))
+                                    .bearer_auth(&token)
+                                    .json(&body),
+                                &mut outcome,
+                            )
+                            .await;
+                        if status != 429 {
+                            break status;
+                        }
+                        sleep(Duration::from_secs(retry.unwrap_or(1).min(30))).await;
+                    };
                     if status == 201 && who.human {
                         outcome
                             .human_booked_after

@@ -2,12 +2,16 @@
 //! HOURS`): the day that opens today is not first come, first served. For `MINUTES` after it
 //! opens, applicants enter its draw (a place on its waitlist, `waitlist::join`) and nobody can
 //! book it; then one instance draws it: the entries are ranked at random from a recorded seed
-//! ([`order`], reproducible by anyone from the audit log), and each free seat of the day is
+//! ([`order`], reproducible by anyone from the audit log) in rounds by client network
+//! ([`in_rounds_by_network`]: no network's second entry before every network's first), and
+//! each free seat of the day is
 //! held for the next drawn entry, to be confirmed within `HOURS` (an unconfirmed seat moves to
 //! the next drawn, by the waitlist's sweep).
 //!
 //! One draw per service, branch and day: the primary key of `lottery_draws`, inserted first in
 //! the draw's transaction, so concurrent instances cannot draw twice.
+
+use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike};
 use diesel::prelude::*;
@@ -151,6 +155,32 @@ pub fn order(seed: u64, ids: &[i64]) -> Vec<i64> {
     drawn
 }
 
+/// The drawn order regrouped in rounds by network: each network's first drawn entry, in drawn
+/// order, then each network's second, and so on. A farm of bots entering with many e-mails
+/// from a few networks wins at most a few seats per round, while people, each on their own
+/// network, fill the first. An entry whose network is unknown (empty) is a network of its
+/// own. Like [`order`], a function of what the draw recorded: reproducible.
+pub fn in_rounds_by_network(drawn: &[i64], networks: &HashMap<i64, &str>) -> Vec<i64> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut rounds: Vec<(usize, i64)> = drawn
+        .iter()
+        .map(|id| {
+            let network = networks.get(id).copied().unwrap_or_default();
+            let round = if network.is_empty() {
+                0
+            } else {
+                let earlier = seen.entry(network).or_default();
+                *earlier += 1;
+                *earlier - 1
+            };
+            (round, *id)
+        })
+        .collect();
+    // Stable: within a round, the drawn order.
+    rounds.sort_by_key(|(round, _)| *round);
+    rounds.into_iter().map(|(_, id)| id).collect()
+}
+
 /// Draws every day whose collection has ended and that nobody drew yet; returns how many. Safe
 /// from every instance at once.
 pub fn draw_due(
@@ -231,15 +261,21 @@ pub fn draw(
             Err(e) if is_unique_violation(&e, "lottery_draws") => return Ok(false),
             Err(e) => return Err(e.into()),
         }
-        let ids: Vec<i64> = waitlist_entries::table
+        let entries: Vec<(i64, String)> = waitlist_entries::table
             .filter(waitlist_entries::service_code.eq(service))
             .filter(waitlist_entries::branch_code.eq(branch))
             .filter(waitlist_entries::date.eq(date))
             .filter(waitlist_entries::status.eq(WaitlistStatus::Waiting))
             .order(waitlist_entries::id)
-            .select(waitlist_entries::id)
+            .select((waitlist_entries::id, waitlist_entries::network))
             .load(conn)?;
-        for (rank, id) in order(seed, &ids).into_iter().enumerate() {
+        let ids: Vec<i64> = entries.iter().map(|(id, _)| *id).collect();
+        let networks: HashMap<i64, &str> = entries
+            .iter()
+            .map(|(id, network)| (*id, network.as_str()))
+            .collect();
+        let ranked = in_rounds_by_network(&order(seed, &ids), &networks);
+        for (rank, id) in ranked.into_iter().enumerate() {
             let rank = i32::try_from(rank + 1).unwrap_or(i32::MAX);
             diesel::update(waitlist_entries::table.find(id))
                 .set(waitlist_entries::drawn_rank.eq(rank))
@@ -303,7 +339,9 @@ pub fn draw(
 mod tests {
     use chrono::{NaiveDate, NaiveTime};
 
-    use super::{Settings, order};
+    use std::collections::HashMap;
+
+    use super::{Settings, in_rounds_by_network, order};
 
     fn at(date: &str, time: &str) -> chrono::NaiveDateTime {
         let date: NaiveDate = date.parse().expect("date");
@@ -368,5 +406,30 @@ mod tests {
             firsts.iter().all(|&n| (120..=280).contains(&n)),
             "{firsts:?}"
         );
+    }
+
+    #[test]
+    fn a_network_wins_a_second_seat_only_after_every_network_won_one() {
+        // Drawn order: a bot farm's network "b" drew the first three places.
+        let drawn = [1, 2, 3, 4, 5, 6, 7];
+        let networks: HashMap<i64, &str> = [
+            (1, "b"),
+            (2, "b"),
+            (3, "b"),
+            (4, "p1"),
+            (5, ""),
+            (6, "p2"),
+            (7, ""),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            in_rounds_by_network(&drawn, &networks),
+            vec![1, 4, 5, 6, 7, 2, 3],
+            "round one: each network's first, and every unknown one, in drawn order"
+        );
+        // Everyone on their own network: the drawn order unchanged.
+        let own: HashMap<i64, &str> = [(1, "a"), (2, "b"), (3, "c")].into_iter().collect();
+        assert_eq!(in_rounds_by_network(&[3, 1, 2], &own), vec![3, 1, 2]);
     }
 }

@@ -59,11 +59,13 @@ struct EntryRow {
 const PLACED: [WaitlistStatus; 2] = [WaitlistStatus::Waiting, WaitlistStatus::Offered];
 
 /// Puts `email` on the waitlist of a full day; returns its place and whether it is new (a
-/// second request for the same day returns the place it already has).
+/// second request for the same day returns the place it already has). `network` is the keyed
+/// hash of the client's network (`Throttle::network_key`), by which a lottery draws in rounds.
 pub fn join(
     conn: &mut DbConnection,
     request: &WaitlistRequest,
     email: &EmailAddress,
+    network: &str,
     limits: &Limits,
     now: NaiveDateTime,
 ) -> Result<(WaitlistEntry, bool), BookingError> {
@@ -127,6 +129,7 @@ pub fn join(
                 waitlist_entries::service_code.eq(request.service.as_str()),
                 waitlist_entries::date.eq(request.date),
                 waitlist_entries::status.eq(WaitlistStatus::Waiting),
+                waitlist_entries::network.eq(network),
                 waitlist_entries::created_at.eq(now),
                 waitlist_entries::updated_at.eq(now),
             ))

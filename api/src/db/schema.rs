@@ -336,6 +336,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         drawn_rank -> Nullable<Integer>,
+        network -> Text,
     }
 }
 

@@ -51,9 +51,10 @@ pub async fn join(
         None,
     )
     .await?;
+    let network = state.throttle.network_key(super::client_ip(&req, &state));
     let now = clock::now_utc();
     let (entry, created) = with_conn(&state, move |conn, state| {
-        waitlist::join(conn, &request, &email, &state.limits, now)
+        waitlist::join(conn, &request, &email, &network, &state.limits, now)
     })
     .await?;
     let status = if created {

@@ -280,3 +280,103 @@ async fn concurrent_draws_draw_a_day_once(app: TestApp) {
         .count();
     assert_eq!(offered, 1);
 }
+
+/// A draw goes in rounds by client network: behind a trusted proxy, a bot farm entering with
+/// many e-mails from one network wins one seat of the first round, people on their own
+/// networks the others.
+mod networks {
+    use std::collections::HashMap;
+
+    use diesel::prelude::*;
+    use serde_json::json;
+    use temujanji_api::booking::lottery;
+    use temujanji_api::db::schema::{lottery_draws, waitlist_entries};
+
+    use super::{BRANCH, SERVICE, lottery_day, lottery_on, offers};
+    use crate::helpers::{Backend, TestApp, both_backends, email};
+
+    both_backends!(backend: a_draw_goes_in_rounds_by_network);
+
+    /// Applicants 1 to 5 are one farm's (203.0.113.0/24); 6 to 8 people, each at home.
+    fn network_of(n: u32) -> String {
+        if n <= 5 {
+            format!("203.0.113.{n}")
+        } else {
+            format!("198.51.{n}.20")
+        }
+    }
+
+    async fn a_draw_goes_in_rounds_by_network(backend: Backend) {
+        let app = TestApp::spawn_with(
+            backend,
+            &[("TEMUJANJI_TRUSTED_PROXIES", "127.0.0.1".to_owned())],
+        )
+        .await;
+        let (date, _) = lottery_day(&app).await;
+        lottery_on(&app);
+        for n in 1..=8 {
+            let entered = app
+                .client
+                .post(app.url("/api/v1/waitlist"))
+                .bearer_auth(app.token_for(&email(n)))
+                .header("X-Forwarded-For", network_of(n))
+                .json(&json!({ "service": SERVICE, "branch": BRANCH, "date": date.to_string() }))
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(entered.status(), 201);
+        }
+        let now = temujanji_api::clock::now_utc();
+        assert!(
+            lottery::draw(&mut app.db.connect(), SERVICE, BRANCH, date, offers(), now)
+                .expect("draw")
+        );
+
+        let entries: Vec<(i64, String, Option<i32>)> = waitlist_entries::table
+            .order(waitlist_entries::id)
+            .select((
+                waitlist_entries::id,
+                waitlist_entries::network,
+                waitlist_entries::drawn_rank,
+            ))
+            .load(&mut app.db.connect())
+            .expect("entries");
+        // The network is kept as a keyed hash, never the address; the farm's five share one.
+        assert!(entries.iter().all(|(_, network, _)| network.len() == 24
+            && !network.contains("203.0")
+            && !network.contains("198.51")));
+        let farm = &entries[0].1;
+        assert!(entries[..5].iter().all(|(_, network, _)| network == farm));
+        assert!(entries[5..].iter().all(|(_, network, _)| network != farm));
+
+        // The first round holds the farm's first drawn and the three people, and the ranks
+        // are redrawn by anyone from the recorded seed, the ids and the networks.
+        let rank_of = |n: u32| entries[usize::try_from(n - 1).expect("index")].2;
+        let mut first_round: Vec<u32> = (1..=8)
+            .filter(|n| rank_of(*n).is_some_and(|rank| rank <= 4))
+            .collect();
+        first_round.sort_unstable();
+        assert_eq!(first_round.len(), 4, "{entries:?}");
+        assert_eq!(&first_round[1..], &[6, 7, 8], "{entries:?}");
+        assert!(first_round[0] <= 5);
+        let seed: i64 = lottery_draws::table
+            .find((SERVICE, BRANCH, date))
+            .select(lottery_draws::seed)
+            .first(&mut app.db.connect())
+            .expect("the draw");
+        let ids: Vec<i64> = entries.iter().map(|(id, _, _)| *id).collect();
+        let networks: HashMap<i64, &str> = entries
+            .iter()
+            .map(|(id, network, _)| (*id, network.as_str()))
+            .collect();
+        let redrawn = lottery::in_rounds_by_network(
+            &lottery::order(u64::from_ne_bytes(seed.to_ne_bytes()), &ids),
+            &networks,
+        );
+        for (id, _, rank) in &entries {
+            let position = redrawn.iter().position(|e| e == id).expect("drawn");
+            assert_eq!(*rank, Some(i32::try_from(position + 1).expect("rank")));
+        }
+        app.stop().await;
+    }
+}
