@@ -13,7 +13,7 @@ use printpdf::{
 use qrcode::{Color as QrColor, EcLevel, QrCode};
 use temujanji_shared::wire::{Appointment, AppointmentBranch, Bilingual};
 
-use temujanji_shared::rules::ARRIVE_EARLY_MINUTES;
+use temujanji_shared::rules::{self, ARRIVE_EARLY_MINUTES};
 
 /// The slip could not be drawn (a payload too long for a QR code, or a PDF writer failure).
 #[derive(Debug, thiserror::Error)]
@@ -223,11 +223,9 @@ pub(crate) fn ringgit(sen: i32) -> String {
     format!("RM{}.{:02}", sen / 100, sen % 100)
 }
 
-/// R9, printed on every slip and e-mail whatever the service's fee note says (BM, EN).
-pub(crate) const PAYMENT_ONLY_BY_CARD: [&str; 2] = [
-    "Bayaran hanya dengan kad ATM/debit atau kredit (e-bayaran); tunai tidak diterima.",
-    "Payment by ATM/debit or credit card (e-payment) only; no cash.",
-];
+/// R9, printed on every slip and e-mail whatever the service's fee note says (BM, EN): the one
+/// payment sentence of `shared::rules`.
+pub(crate) const PAYMENT: [&str; 2] = [rules::PAYMENT_MS, rules::PAYMENT_EN];
 
 /// The slip of `appointment` as PDF bytes.
 pub fn render(appointment: &Appointment) -> Result<Vec<u8>, SlipError> {
@@ -337,7 +335,7 @@ pub fn render(appointment: &Appointment) -> Result<Vec<u8>, SlipError> {
     page.paragraph(&a.service.fee_note.ms, BuiltinFont::Helvetica, 9.5);
     page.paragraph(&a.service.fee_note.en, BuiltinFont::HelveticaOblique, 9.5);
     page.gap(1.0);
-    for line in PAYMENT_ONLY_BY_CARD {
+    for line in PAYMENT {
         page.paragraph(line, BuiltinFont::HelveticaBold, 9.5);
     }
     page.rule();

@@ -1,6 +1,8 @@
 //! Serves the built SPA from `dist/`: content-hashed assets under `/assets/` cached for a
-//! year, and `index.html` (never cached, so a new build is picked up at once) for every other
-//! path, so that client-side routes load on a reload or from a link.
+//! year, and `index.html` (never cached, so a new build is picked up at once) for the SPA's
+//! pages, so that client-side routes load on a reload or from a link. Any other path is a 404:
+//! with `index.html` (the SPA shows its page-not-found, with a way home) when it looks like a
+//! page, empty when it names a file (`/favicon.ico`, `/robots.txt`).
 
 use std::path::{Path, PathBuf};
 
@@ -63,7 +65,36 @@ async fn spa_missing() -> HttpResponse {
         .body("The web app is not built. Run `cargo xtask build-web`, then restart.\n")
 }
 
-/// Answers any path with the SPA's `index.html`.
+/// What a path outside `/assets` and the API is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// One of the SPA's routes (keep in step with `web/src/lib.rs`).
+    Route,
+    /// Looks like a page but is none: 404, with the SPA to say so.
+    Unknown,
+    /// Names a file (its last segment has an extension): 404, empty.
+    File,
+}
+
+/// Which kind of path `path` is.
+pub fn page(path: &str) -> Page {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let last = segments.last().copied().unwrap_or_default();
+    if last.contains('.') {
+        return Page::File;
+    }
+    let one = |s: &str| !s.is_empty();
+    let known = match segments.as_slice() {
+        [""] | ["apply"] | ["manage"] | ["staff"] => true,
+        ["staff", "config" | "reports" | "blocks" | "audit"] => true,
+        ["appointment", reference] => one(reference),
+        ["display", branch] => one(branch),
+        _ => false,
+    };
+    if known { Page::Route } else { Page::Unknown }
+}
+
+/// Answers a page path with the SPA's `index.html` (404 for a path that is no page).
 #[derive(Clone)]
 struct SpaIndex(PathBuf);
 
@@ -100,6 +131,13 @@ impl actix_web::dev::Service<ServiceRequest> for SpaIndex {
                     .finish();
                 return Ok(ServiceResponse::new(req, response));
             }
+            let kind = page(req.path());
+            if kind == Page::File {
+                let response = HttpResponse::NotFound()
+                    .insert_header((CACHE_CONTROL, "no-store"))
+                    .finish();
+                return Ok(ServiceResponse::new(req, response));
+            }
             let file = match NamedFile::open(&index) {
                 Ok(file) => file,
                 Err(e) => {
@@ -109,10 +147,45 @@ impl actix_web::dev::Service<ServiceRequest> for SpaIndex {
                 }
             };
             let mut response = file.into_response(&req);
+            if kind == Page::Unknown {
+                *response.status_mut() = actix_web::http::StatusCode::NOT_FOUND;
+            }
             response
                 .headers_mut()
                 .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             Ok(ServiceResponse::new(req, response))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Page, page};
+
+    #[test]
+    fn the_spas_routes_are_pages_and_the_rest_not_found() {
+        for path in [
+            "/",
+            "/apply",
+            "/manage",
+            "/appointment/ABCDE-FGHJK",
+            "/staff",
+            "/staff/audit",
+            "/display/SGR-SHA",
+        ] {
+            assert_eq!(page(path), Page::Route, "{path}");
+        }
+        for path in [
+            "/nowhere",
+            "/apply/extra",
+            "/appointment/",
+            "/staff/other",
+            "/a/b/c",
+        ] {
+            assert_eq!(page(path), Page::Unknown, "{path}");
+        }
+        for path in ["/favicon.ico", "/robots.txt", "/apply/x.php", "/.env"] {
+            assert_eq!(page(path), Page::File, "{path}");
+        }
     }
 }

@@ -51,6 +51,71 @@ impl EmailAddress {
 
 impl_text_type!(EmailAddress);
 
+/// Mail providers most addresses in Malaysia are at, for typo hints. Exact matches are never
+/// corrected (`mail.com` is a provider, not a slip for `gmail.com`).
+const COMMON_DOMAINS: [&str; 16] = [
+    "gmail.com",
+    "yahoo.com",
+    "yahoo.com.my",
+    "ymail.com",
+    "rocketmail.com",
+    "hotmail.com",
+    "hotmail.my",
+    "outlook.com",
+    "outlook.my",
+    "live.com",
+    "msn.com",
+    "icloud.com",
+    "me.com",
+    "mail.com",
+    "protonmail.com",
+    "proton.me",
+];
+
+impl EmailAddress {
+    /// The address the applicant probably meant, when the domain is one or two typing slips
+    /// from a common provider (`siti@gmial.com` → `siti@gmail.com`); `None` for a known or
+    /// unrelated domain. A hint only: the address as typed stays valid.
+    pub fn suggestion(&self) -> Option<String> {
+        let (local, domain) = self.0.rsplit_once('@')?;
+        if COMMON_DOMAINS.contains(&domain) {
+            return None;
+        }
+        let allowed = if domain.chars().count() >= 9 { 2 } else { 1 };
+        COMMON_DOMAINS
+            .iter()
+            .map(|known| (edits(domain, known), *known))
+            .filter(|(distance, _)| *distance <= allowed)
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, known)| format!("{local}@{known}"))
+    }
+}
+
+/// Typing slips between `a` and `b`: insertions, deletions, substitutions, and swaps of two
+/// neighbouring characters (optimal string alignment distance).
+fn edits(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    d[0] = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
 /// Our checks first (they also keep unusual syntax away from the parser), then RFC syntax.
 fn is_acceptable(address: &str) -> bool {
     let forbidden = |c: char| c.is_whitespace() || c.is_control() || "\"<>[]()\\".contains(c);
@@ -128,6 +193,28 @@ mod tests {
         let long = format!("{}@{}.com", "a".repeat(64), "b".repeat(190));
         assert_eq!(long.len(), 259);
         assert_eq!(EmailAddress::parse(&long), Err(TooLong { max: 254 }));
+    }
+
+    #[test]
+    fn typing_slips_in_common_domains_get_a_hint() {
+        let hint = |input: &str| EmailAddress::parse(input).expect("valid").suggestion();
+        assert_eq!(hint("siti@gmial.com").as_deref(), Some("siti@gmail.com"));
+        assert_eq!(hint("siti@gmail.co").as_deref(), Some("siti@gmail.com"));
+        assert_eq!(hint("ali@yaho.com").as_deref(), Some("ali@yahoo.com"));
+        assert_eq!(hint("ali@yahoo.co.my").as_deref(), Some("ali@yahoo.com.my"));
+        assert_eq!(hint("ali@hotmial.com").as_deref(), Some("ali@hotmail.com"));
+        assert_eq!(hint("ali@outlok.com").as_deref(), Some("ali@outlook.com"));
+        // Known providers, and domains that are not near one, are left alone.
+        for fine in [
+            "siti@gmail.com",
+            "siti@mail.com",
+            "siti@me.com",
+            "siti@imi.gov.my",
+            "siti@example.com",
+            "siti@hotmail.co.uk",
+        ] {
+            assert_eq!(hint(fine), None, "{fine}");
+        }
     }
 
     #[test]

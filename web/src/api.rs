@@ -134,7 +134,10 @@ pub async fn request_code(lang: Lang, email: &str) -> Answer<i64> {
     loop {
         tries += 1;
         let response = send_code_request(lang, email).await?;
-        if response.status() == 429 {
+        // The resend cool-down (a code was sent moments ago) is a 429 without `RateLimit-*`
+        // headers; with them it is a rate limit of this network, and no code was sent.
+        let rate_limited = response.headers().get("ratelimit-limit").is_some();
+        if response.status() == 429 && !rate_limited {
             let wait = response
                 .headers()
                 .get("retry-after")

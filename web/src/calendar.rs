@@ -7,7 +7,7 @@ use temujanji_shared::Lang;
 use temujanji_shared::wire::{Availability, ClockTime, ClosedKind, DayAvailability};
 
 use crate::api;
-use crate::i18n::{Text, long_date, month_name, seats_left, tr, use_lang};
+use crate::i18n::{Text, long_date, month_name, seats_left, tr, use_lang, weekday_name};
 use crate::waitlist::JoinWaitlist;
 
 /// Today in Malaysia (UTC+8, no daylight saving), from the browser's clock. Only used to pick
@@ -130,6 +130,8 @@ pub fn SlotPicker(
             request_animation_frame(|| crate::fields::focus_element("calendar-month"));
         }
     };
+    let focused = RwSignal::new(None::<NaiveDate>);
+    let refocus = RwSignal::new(false);
     let pick_day = move |day: NaiveDate| {
         if date.get_untracked() != Some(day) {
             date.set(Some(day));
@@ -178,19 +180,69 @@ pub fn SlotPicker(
                                 }
                                     .into_any()
                             }
-                            Ok(a) => view! { <MonthGrid availability=a selected=date pick=pick_day waitlist /> }.into_any(),
+                            Ok(a) => {
+                                view! {
+                                    <MonthGrid availability=a selected=date focused refocus month pick=pick_day waitlist />
+                                }
+                                    .into_any()
+                            }
                         })
                 }}
             </Suspense>
-            <SlotList availability=Signal::derive(shown) date start branch service waitlist />
+            <SlotList availability=Signal::derive(shown) date start branch service waitlist error />
         </div>
     }
 }
 
+/// Whether a day's button does anything (the others are `aria-disabled`, still reachable by the
+/// arrow keys so that their reason can be read).
+fn can_pick(state: DayState, waitlist: bool) -> bool {
+    state == DayState::Open || (waitlist && matches!(state, DayState::Full | DayState::Lottery))
+}
+
+/// The day the arrow keys move focus to from `from`, if the key is one of the grid's.
+fn key_target(key: &str, from: NaiveDate) -> Option<NaiveDate> {
+    let days = |n: i64| from.checked_add_signed(TimeDelta::days(n));
+    let weekday = i64::from(from.weekday().num_days_from_monday());
+    match key {
+        "ArrowLeft" => days(-1),
+        "ArrowRight" => days(1),
+        "ArrowUp" => days(-7),
+        "ArrowDown" => days(7),
+        "Home" => days(-weekday),
+        "End" => days(6 - weekday),
+        "PageUp" => from.checked_sub_months(Months::new(1)),
+        "PageDown" => from.checked_add_months(Months::new(1)),
+        _ => None,
+    }
+}
+
+/// Moves keyboard focus to the button of `date`, once it is on the page.
+fn focus_day(date: NaiveDate) {
+    request_animation_frame(move || {
+        let selector = format!(".day[data-date='{date}']");
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector(&selector).ok().flatten())
+            .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok())
+        {
+            let _ = el.focus();
+        }
+    });
+}
+
+/// The month as an ARIA grid: one Tab stop (the chosen day, or the first that can be chosen),
+/// arrow keys between days, Home/End to the week's ends, PageUp/PageDown by month (the
+/// calendar turns the page when focus leaves the month).
 #[component]
 fn MonthGrid(
     availability: Availability,
     selected: RwSignal<Option<NaiveDate>>,
+    /// The day that has the Tab stop; kept by the picker across months.
+    focused: RwSignal<Option<NaiveDate>>,
+    /// Set when the arrow keys left the month: focus its day once the new month is shown.
+    refocus: RwSignal<bool>,
+    month: RwSignal<NaiveDate>,
     pick: impl Fn(NaiveDate) + Copy + Send + Sync + 'static,
     /// Full days can be chosen, to join their waitlist.
     waitlist: bool,
@@ -201,7 +253,48 @@ fn MonthGrid(
         .first()
         .map(|d| d.date)
         .unwrap_or_default();
-    let leading = first.weekday().num_days_from_monday() as usize;
+    let last = availability.days.last().map(|d| d.date).unwrap_or(first);
+    let bookable_from = availability.bookable_from;
+    let bookable_until = availability.bookable_until;
+    // The Tab stop: the day focus was on, the chosen day, or the first that can be picked.
+    let in_month = move |d: Option<NaiveDate>| d.filter(|d| (first..=last).contains(d));
+    let tab_stop = in_month(focused.get_untracked())
+        .or_else(|| in_month(selected.get_untracked()))
+        .or_else(|| {
+            availability
+                .days
+                .iter()
+                .find(|d| can_pick(day_state(&availability, d), waitlist))
+                .map(|d| d.date)
+        })
+        .unwrap_or(first);
+    focused.set(Some(tab_stop));
+    if refocus.get_untracked() {
+        refocus.set(false);
+        focus_day(tab_stop);
+    }
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        let Some(from) = focused.get_untracked() else {
+            return;
+        };
+        let Some(to) = key_target(&ev.key(), from) else {
+            return;
+        };
+        ev.prevent_default();
+        // Not past the months the booking window touches.
+        let window = first_of_month(bookable_from)..=last_of_month(first_of_month(bookable_until));
+        if !window.contains(&to) {
+            return;
+        }
+        focused.set(Some(to));
+        if (first..=last).contains(&to) {
+            focus_day(to);
+        } else {
+            // Another month: shown when its availability arrives, then focused.
+            refocus.set(true);
+            month.set(first_of_month(to));
+        }
+    };
     let closed: Vec<(NaiveDate, Text, String, String)> = availability
         .days
         .iter()
@@ -218,38 +311,47 @@ fn MonthGrid(
                 .map(|r| (d.date, label, r.name.ms.clone(), r.name.en.clone()))
         })
         .collect();
-    let cells = availability
-        .days
-        .iter()
-        .map(|day| {
-            let state = day_state(&availability, day);
-            let date = day.date;
-            let reason = day.closed_reason.as_ref().map(|r| r.name.clone());
-            let label = move || {
-                let lang = lang.get();
-                let status = match state {
-                    DayState::Open => Text::DayOpen.get(lang).to_owned(),
-                    DayState::Full => Text::DayFull.get(lang).to_owned(),
-                    DayState::Lottery => match &reason {
-                        Some(r) => format!("{} ({})", Text::DayLottery.get(lang), r.get(lang)),
-                        None => Text::DayLottery.get(lang).to_owned(),
-                    },
-                    DayState::Outside => Text::DayOutside.get(lang).to_owned(),
-                    DayState::Closed => match &reason {
-                        Some(r) => format!("{} ({})", Text::DayClosed.get(lang), r.get(lang)),
-                        None => Text::DayClosed.get(lang).to_owned(),
-                    },
-                };
-                format!("{}: {status}", long_date(lang, date))
-            };
-            let marker = move || match state {
-                DayState::Open => "",
-                DayState::Full => Text::DayFull.get(lang.get()),
-                DayState::Lottery => Text::DayLottery.get(lang.get()),
-                DayState::Closed => Text::DayClosed.get(lang.get()),
-                DayState::Outside => "",
-            };
-            view! {
+    let cell = move |day: &DayAvailability, state: DayState| {
+        let date = day.date;
+        let reason = day.closed_reason.as_ref().map(|r| r.name.clone());
+        let enabled = can_pick(state, waitlist);
+        // The accessible name is the button's own text: the visible day number and marker,
+        // with the month, the weekday and the reason beside them for screen readers.
+        let hidden_date = move || {
+            let lang = lang.get();
+            format!(
+                " {} {}, {}",
+                month_name(lang, date.month0()),
+                date.year(),
+                weekday_name(lang, date.weekday())
+            )
+        };
+        let marker = move || match state {
+            DayState::Open | DayState::Outside => "",
+            DayState::Full => Text::DayFull.get(lang.get()),
+            DayState::Lottery => Text::DayLottery.get(lang.get()),
+            DayState::Closed => Text::DayClosed.get(lang.get()),
+        };
+        let why = move || {
+            let lang = lang.get();
+            match state {
+                DayState::Open => format!(" — {}", Text::DayOpen.get(lang)),
+                DayState::Full => String::new(),
+                DayState::Outside if date < bookable_from => format!(
+                    " — {}",
+                    Text::BookableFrom
+                        .get(lang)
+                        .replace("{}", &long_date(lang, bookable_from))
+                ),
+                DayState::Outside => format!(" — {}", Text::DayOutside.get(lang)),
+                DayState::Closed | DayState::Lottery => reason
+                    .as_ref()
+                    .map(|r| format!(" ({})", r.get(lang)))
+                    .unwrap_or_default(),
+            }
+        };
+        view! {
+            <div role="gridcell">
                 <button
                     type="button"
                     class=match state {
@@ -260,32 +362,65 @@ fn MonthGrid(
                         DayState::Outside => "day outside",
                     }
                     data-date=date.to_string()
-                    disabled=!(state == DayState::Open
-                        || (waitlist && matches!(state, DayState::Full | DayState::Lottery)))
+                    tabindex=move || if focused.get() == Some(date) { "0" } else { "-1" }
+                    aria-disabled=(!enabled).then_some("true")
                     aria-pressed=move || if selected.get() == Some(date) { "true" } else { "false" }
-                    aria-label=label
-                    on:click=move |_| pick(date)
+                    on:focus=move |_| focused.set(Some(date))
+                    on:click=move |_| {
+                        if enabled {
+                            pick(date);
+                        }
+                    }
                 >
-                    <span class="day-number" aria-hidden="true">{date.day()}</span>
-                    <span class="day-marker" aria-hidden="true">{marker}</span>
+                    <span class="day-number">{date.day()}</span>
+                    <span class="visually-hidden">{hidden_date}</span>
+                    <span class="day-marker">{marker}</span>
+                    <span class="visually-hidden">{why}</span>
                 </button>
-            }
+            </div>
+        }
+    };
+    // Weeks from Monday: blank cells before the first and after the last day.
+    let leading = first.weekday().num_days_from_monday() as usize;
+    let mut cells: Vec<Option<&DayAvailability>> = vec![None; leading];
+    cells.extend(availability.days.iter().map(Some));
+    while !cells.len().is_multiple_of(7) {
+        cells.push(None);
+    }
+    let weeks = cells
+        .chunks(7)
+        .map(|week| {
+            let days = week
+                .iter()
+                .map(|day| match day {
+                    Some(day) => cell(day, day_state(&availability, day)).into_any(),
+                    None => view! { <div role="gridcell" class="pad"></div> }.into_any(),
+                })
+                .collect_view();
+            view! { <div role="row" class="week">{days}</div> }
         })
         .collect_view();
     view! {
-        <div class="month" role="group" aria-labelledby="calendar-month" aria-describedby="calendar-hint">
-            {WEEKDAYS
-                .iter()
-                .map(|(ms, en)| {
-                    view! {
-                        <span class="weekday" aria-hidden="true">
-                            {move || if lang.get() == Lang::Ms { *ms } else { *en }}
-                        </span>
-                    }
-                })
-                .collect_view()}
-            {(0..leading).map(|_| view! { <span class="pad"></span> }).collect_view()}
-            {cells}
+        <div
+            class="month"
+            role="grid"
+            aria-labelledby="calendar-month"
+            aria-describedby="calendar-hint"
+            on:keydown=on_keydown
+        >
+            <div role="row" class="week">
+                {WEEKDAYS
+                    .iter()
+                    .map(|(ms, en)| {
+                        view! {
+                            <span class="weekday" role="columnheader">
+                                {move || if lang.get() == Lang::Ms { *ms } else { *en }}
+                            </span>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            {weeks}
         </div>
         <ul class="legend">
             <li><span class="swatch open"></span>{tr(Text::DayOpen)}</li>
@@ -293,6 +428,17 @@ fn MonthGrid(
             <li><span class="swatch closed"></span>{tr(Text::DayClosed)}</li>
             <li><span class="swatch outside"></span>{tr(Text::DayOutside)}</li>
         </ul>
+        {(bookable_from > first && bookable_from <= last.succ_opt().unwrap_or(last))
+            .then(|| {
+                view! {
+                    <p class="hint" id="lead-time">
+                        {move || {
+                            let lang = lang.get();
+                            Text::BookableFrom.get(lang).replace("{}", &long_date(lang, bookable_from))
+                        }}
+                    </p>
+                }
+            })}
         {(!closed.is_empty())
             .then(|| {
                 view! {
@@ -325,6 +471,7 @@ fn SlotList(
     branch: Signal<String>,
     service: Signal<String>,
     waitlist: bool,
+    error: Signal<Option<String>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let day = move || {
@@ -336,7 +483,7 @@ fn SlotList(
             .find(|d| d.date == date)
     };
     view! {
-        <fieldset class="slots" aria-describedby="slot-error">
+        <fieldset class="slots" aria-describedby=move || error.get().map(|_| "slot-error")>
             <legend>
                 {move || match date.get() {
                     Some(d) => format!("{} — {}", Text::SlotsHeading.get(lang.get()), long_date(lang.get(), d)),

@@ -5,6 +5,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use temujanji_shared::error::ValidationError;
+use temujanji_shared::problem::ProblemType;
 
 use crate::api::Failure;
 use crate::i18n::{Text, tr, use_lang};
@@ -225,16 +226,34 @@ pub fn Status(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
-/// An alert for a failed action, in the current language.
+/// An alert for a failed action, in the current language, with the way on where there is
+/// one (no refusal is a dead end).
 #[component]
 pub fn Alert(#[prop(into)] failure: Signal<Option<Failure>>) -> impl IntoView {
     let lang = use_lang();
     view! {
         <Show when=move || failure.get().is_some()>
-            <p class="alert" role="alert">
-                {move || failure.get().map(|f| f.message(lang.get())).unwrap_or_default()}
-            </p>
+            <div class="alert" role="alert">
+                <p>{move || failure.get().map(|f| f.message(lang.get())).unwrap_or_default()}</p>
+                {move || {
+                    failure
+                        .get()
+                        .and_then(|f| way_on(f.kind()?))
+                        .map(|(href, text)| view! { <p><a href=href class="way-on">{tr(text)}</a></p> })
+                }}
+            </div>
         </Show>
+    }
+}
+
+/// Where to go after a refusal that the applicant can act on elsewhere.
+fn way_on(kind: ProblemType) -> Option<(&'static str, Text)> {
+    match kind {
+        // An appointment already held: see it, change it or cancel it.
+        ProblemType::DuplicateActiveAppointment
+        | ProblemType::TooManyActiveAppointments
+        | ProblemType::IdentityUnavailable => Some(("/manage", Text::ManageCta)),
+        _ => None,
     }
 }
 

@@ -50,6 +50,10 @@ texts! { Text {
     Back => "Kembali", "Back";
     Continue => "Teruskan", "Continue";
     Change => "Ubah", "Change";
+    StartAgain => "Mula semula", "Start again";
+    DidYouMean => "Adakah anda maksudkan", "Did you mean";
+    StartAgainConfirm => "Buang semua pilihan dan butiran yang telah diisi, dan mula semula?",
+        "Discard every choice and detail filled in so far, and start again?";
     HomeIntro => "Kaunter imigresen hanya melayan pemohon yang mempunyai temujanji. Tempah masa anda di sini, dan bawa slip temujanji ke kaunter.",
         "Immigration counters serve only applicants with an appointment. Book your time here and bring the appointment slip to the counter.";
     ApplyCta => "Mohon temujanji", "Apply for an appointment";
@@ -75,14 +79,11 @@ texts! { Text {
         "The details and the slip are e-mailed to you on booking, change and cancellation, and a reminder is sent the day before.";
     Term8 => "Anda bertanggungjawab atas ketepatan maklumat; pegawai akan menyemaknya dengan dokumen anda.",
         "You are responsible for the accuracy of your details; staff check them against your documents.";
-    Term9 => "Bayaran hanya melalui kad debit/ATM atau kad kredit di kaunter. Tunai tidak diterima.",
-        "Fees are paid only by debit/ATM or credit card at the counter. Cash is not accepted.";
     Term10 => "Semua maklumat wajib diisi dengan betul; borang menunjukkan apa yang perlu dibetulkan.",
         "All details are required and must be valid; the form shows what to correct.";
     DocumentsHeading => "Dokumen yang perlu dibawa", "Documents to bring";
     Fee => "Bayaran", "Fee";
-    CardOnly => "Bayaran dengan kad sahaja (debit/ATM atau kredit). Tunai tidak diterima.",
-        "Card payment only (debit/ATM or credit). Cash is not accepted.";
+    CardOnly => temujanji_shared::rules::PAYMENT_MS, temujanji_shared::rules::PAYMENT_EN;
     ApplyHeading => "Permohonan temujanji", "Apply for an appointment";
     StepEmail => "E-mel", "E-mail";
     StepCode => "Kod pengesahan", "Verification code";
@@ -120,11 +121,13 @@ texts! { Text {
     DayLottery => "Undian", "Draw";
     DayClosed => "Tutup", "Closed";
     DayOutside => "Tidak boleh ditempah", "Not bookable";
+    BookableFrom => "Cawangan ini menerima tempahan mulai {}.", "This branch takes bookings from {}.";
     SlotsHeading => "Masa yang tersedia", "Available times";
     SlotFullShort => "penuh", "full";
     ChooseDayFirst => "Pilih hari pada kalendar untuk melihat masa.", "Choose a day on the calendar to see its times.";
     NoSlotsThatDay => "Tiada masa lagi pada hari ini. Pilih hari lain.", "No times left on this day. Choose another day.";
     ChooseSlot => "Pilih masa", "Choose a time";
+    ChooseDate => "Pilih tarikh pada kalendar, kemudian pilih masa", "Choose a date on the calendar, then a time";
     NameLabel => "Nama penuh (seperti dalam dokumen pengenalan)", "Full name (as on your identity document)";
     NameHint => "Contoh: Ahmad bin Ali", "For example: Ahmad bin Ali";
     IdTypeLabel => "Jenis dokumen pengenalan", "Identity document type";
@@ -192,11 +195,16 @@ texts! { Text {
         "Enter the reference number and the e-mail address used to book. We will send a verification code.";
     ReferenceHint => "10 huruf dan digit, contoh: ABCDE-FGHJK", "10 letters and digits, for example: ABCDE-FGHJK";
     Find => "Cari temujanji", "Find the appointment";
+    SignInToSeeSlip => "Untuk melihat slip temujanji, sahkan dahulu alamat e‑mel yang digunakan semasa menempah.",
+        "To see an appointment slip, first verify the e-mail address it was booked with.";
     NotFound => "Temujanji tidak dijumpai untuk nombor rujukan dan e‑mel ini.",
         "No appointment was found for this reference number and e-mail address.";
     SignInAgain => "Sesi anda telah tamat. Sila sahkan e‑mel anda semula.",
         "Your session has ended. Please verify your e-mail again.";
     PageNotFound => "Halaman tidak dijumpai", "Page not found";
+    NotFoundHelp => "Alamat ini tiada di laman ini. Semak ejaannya, atau pilih salah satu pautan di bawah.",
+        "There is no page at this address. Check the spelling, or choose one of the links below.";
+    GoHome => "Ke laman utama", "Go to the home page";
     Footer => "Jabatan Imigresen Malaysia · Temujanji hanya untuk kaunter imigresen. Tempahan temujanji adalah percuma.",
         "Immigration Department of Malaysia · Appointments for immigration counters only. Booking an appointment is free.";
     StatusBooked => "Ditempah", "Booked";

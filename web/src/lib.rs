@@ -97,7 +97,7 @@ fn App() -> impl IntoView {
                 <LangSwitch lang set_lang />
             </header>
             <main id="main" tabindex="-1">
-                <Routes fallback=|| view! { <h1>{tr(Text::PageNotFound)}</h1> }>
+                <Routes fallback=pages::NotFound>
                     <Route path=path!("/") view=pages::home::HomePage />
                     <Route path=path!("/apply") view={Lazy::<ApplyRoute>::new()} />
                     <Route path=path!("/manage") view={Lazy::<ManageRoute>::new()} />

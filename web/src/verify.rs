@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 use temujanji_shared::Lang;
+use temujanji_shared::email::EmailAddress;
 use temujanji_shared::otp::OneTimeCode;
+use temujanji_shared::problem::ProblemType;
 
 use crate::api::{self, Failure};
 use crate::fields::{Alert, ErrorSummary, OneField, Status, TextField};
@@ -26,6 +28,9 @@ pub fn CodeForm(
     resend_at: RwSignal<f64>,
     on_verified: Callback<Session>,
     on_change_email: Callback<()>,
+    /// Take focus when shown (where no new page heading does, as in Manage).
+    #[prop(optional)]
+    focus: bool,
 ) -> impl IntoView {
     let lang = use_lang();
     let code = RwSignal::new(String::new());
@@ -47,6 +52,33 @@ pub fn CodeForm(
         error,
         problems,
     } = OneField::new("code", parsed);
+    // A code the server refused is this field's error (marked invalid, and focused for
+    // another try), until it is changed.
+    let refused = RwSignal::new(None::<Failure>);
+    let input = NodeRef::<leptos::html::Input>::new();
+    let focus_input = move || {
+        request_animation_frame(move || {
+            if let Some(el) = input.get_untracked() {
+                let _ = el.focus();
+            }
+        })
+    };
+    if focus {
+        focus_input();
+    }
+    Effect::new(move |previous: Option<String>| {
+        let typed = code.get();
+        if previous.is_some_and(|p| p != typed) {
+            refused.set(None);
+        }
+        typed
+    });
+    let field_error = Signal::derive(move || {
+        refused
+            .get()
+            .map(|f| f.message(lang.get()))
+            .or_else(|| error.get())
+    });
 
     let verify = {
         let email = email.clone();
@@ -62,6 +94,19 @@ pub fn CodeForm(
     };
     Effect::new(move |_| match verify.value().get() {
         Some(Ok(session)) => on_verified.run(session),
+        Some(Err(f))
+            if matches!(
+                f.kind(),
+                Some(
+                    ProblemType::InvalidCode
+                        | ProblemType::CodeExpired
+                        | ProblemType::TooManyAttempts
+                )
+            ) =>
+        {
+            refused.set(Some(f));
+            focus_input();
+        }
         Some(Err(f)) => failure.set(Some(f)),
         None => {}
     });
@@ -83,6 +128,7 @@ pub fn CodeForm(
         ev.prevent_default();
         submitted.update(|n| *n += 1);
         failure.set(None);
+        refused.set(None);
         if let Ok(code) = parsed.get_untracked() {
             verify.dispatch(code);
         }
@@ -105,7 +151,8 @@ pub fn CodeForm(
                 path="code"
                 label=Text::CodeLabel
                 value=code
-                error
+                error=field_error
+                node_ref=input
                 on_blur=Callback::new(move |_| touched.set(true))
                 autocomplete="one-time-code"
                 inputmode="numeric"
@@ -139,5 +186,65 @@ pub fn CodeForm(
                 {move || (wait() > 0).then(|| resend_in(lang.get(), wait()))}
             </p>
         </form>
+    }
+}
+
+/// The e-mail address field (`#email`) of Apply and Manage, with its example and typo hint.
+#[component]
+pub fn EmailField(
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    on_blur: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <TextField
+            path="email"
+            label=Text::EmailLabel
+            hint=Text::EmailHint
+            value
+            error
+            on_blur
+            input_type="email"
+            autocomplete="email"
+            inputmode="email"
+        />
+        <EmailSuggestion email=value />
+    }
+}
+
+/// "Did you mean siti@gmail.com?" under an e-mail field whose domain is a slip from a common
+/// provider; choosing it puts it in the field. The address typed stays usable.
+#[component]
+fn EmailSuggestion(email: RwSignal<String>) -> impl IntoView {
+    let suggestion = Memo::new(move |_| {
+        EmailAddress::parse(&email.get())
+            .ok()
+            .and_then(|e| e.suggestion())
+    });
+    view! {
+        <div aria-live="polite">
+            {move || {
+                suggestion
+                    .get()
+                    .map(|better| {
+                        let chosen = better.clone();
+                        view! {
+                            <p class="hint suggestion" id="email-suggestion">
+                                {tr(Text::DidYouMean)}
+                                " "
+                                <button
+                                    type="button"
+                                    class="button link"
+                                    id="use-suggestion"
+                                    on:click=move |_| email.set(chosen.clone())
+                                >
+                                    {better}
+                                </button>
+                                "?"
+                            </p>
+                        }
+                    })
+            }}
+        </div>
     }
 }

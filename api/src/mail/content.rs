@@ -6,7 +6,7 @@ use temujanji_shared::Lang;
 use temujanji_shared::wire::Appointment;
 
 use super::Notice;
-use crate::slip::{PAYMENT_ONLY_BY_CARD, branch_lines, ringgit};
+use crate::slip::{branch_lines, ringgit};
 use temujanji_shared::rules::ARRIVE_EARLY_MINUTES;
 
 /// The links an e-mail offers.
@@ -196,10 +196,7 @@ fn blocks(w: &Words, notice: Notice, a: &Appointment, links: &Links) -> Vec<Bloc
         )],
     ));
     fields.push((w.branch, branch));
-    let card_only = match w.lang {
-        Lang::Ms => PAYMENT_ONLY_BY_CARD[0],
-        Lang::En => PAYMENT_ONLY_BY_CARD[1],
-    };
+    let card_only = temujanji_shared::rules::payment(w.lang);
     vec![
         Block::Strong(intro.to_owned()),
         Block::Fields(fields),

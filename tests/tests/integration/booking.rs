@@ -568,7 +568,8 @@ async fn the_slip_is_a_pdf_for_its_owner(app: TestApp) {
     for expected in [
         format!("Arrive by {arrive_by} (30 minutes early)"),
         format!("Sila hadir sebelum {arrive_by} (30 minit awal)"),
-        "card (e-payment) only; no cash".to_owned(),
+        temujanji_shared::rules::PAYMENT_MS.to_owned(),
+        temujanji_shared::rules::PAYMENT_EN.to_owned(),
     ] {
         assert!(
             text.contains(&expected),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
 use temujanji_shared::Lang;
 use temujanji_shared::email::EmailAddress;
@@ -746,7 +746,59 @@ async fn booking_works_with_the_keyboard_alone() {
     browser
         .tab_until("an open day", FocusClass("day open"))
         .await;
+    // The month is one Tab stop, walked with the arrow keys (an ARIA grid).
+    let tab_stops = browser
+        .driver
+        .find_all(By::Css(".month [tabindex='0']"))
+        .await
+        .expect("cells");
+    assert_eq!(tab_stops.len(), 1, "one Tab stop in the month");
+    let first: NaiveDate = focused_date(&browser).await.parse().expect("a date");
+    for (key, expected) in [
+        (Key::Right, first + chrono::TimeDelta::days(1)),
+        (Key::Left, first),
+        (Key::Down, first + chrono::TimeDelta::days(7)),
+        (Key::Up, first),
+    ] {
+        browser.keys(key).await;
+        focus_reaches(&browser, expected).await;
+    }
     browser.keys(Key::Enter).await;
+    browser.wait(".day[aria-pressed=true]").await;
+    // Two weeks on (well inside the bookable window), then the week's ends and the months.
+    let later = first + chrono::TimeDelta::days(14);
+    let monday = later - chrono::TimeDelta::days(i64::from(later.weekday().num_days_from_monday()));
+    let month_on = monday
+        .checked_add_months(chrono::Months::new(1))
+        .expect("a date");
+    for (key, expected) in [
+        (Key::Down, first + chrono::TimeDelta::days(7)),
+        (Key::Down, later),
+        (Key::End, monday + chrono::TimeDelta::days(6)),
+        (Key::Home, monday),
+        (Key::PageDown, month_on),
+    ] {
+        browser.keys(key).await;
+        focus_reaches(&browser, expected).await;
+    }
+    browser.shot("calendar-next-month").await;
+    browser.keys(Key::PageUp).await;
+    let back = month_on
+        .checked_sub_months(chrono::Months::new(1))
+        .expect("a date");
+    focus_reaches(&browser, back).await;
+    // Back to the chosen day by the arrows (its month shows its slots).
+    let mut at = back;
+    while at != first {
+        let (key, step) = if (at - first).num_days() >= 7 {
+            (Key::Up, 7)
+        } else {
+            (Key::Left, 1)
+        };
+        browser.keys(key).await;
+        at -= chrono::TimeDelta::days(step);
+        focus_reaches(&browser, at).await;
+    }
     browser.tab_until("a free slot", FocusName("slot")).await;
     browser.keys(Key::Space).await;
     browser.keys(Key::Enter).await;
@@ -1323,4 +1375,289 @@ async fn a_lottery_day_is_entered_from_the_calendar_in_malay() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lottery_day_is_entered_from_the_calendar_in_english() {
     a_lottery_day_is_entered_from_the_calendar(Lang::En).await;
+}
+
+/// The `step` the address names (`/apply?step=slot`).
+async fn step_in_url(browser: &Browser) -> String {
+    let url = browser.driver.current_url().await.expect("url");
+    url.query_pairs()
+        .find(|(key, _)| key == "step")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
+}
+
+/// The value a form control holds now (not the attribute it started with).
+async fn value_of(browser: &Browser, css: &str) -> String {
+    browser
+        .wait(css)
+        .await
+        .prop("value")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Waits until the address names `step`.
+async fn wait_for_step(browser: &Browser, step: &str) {
+    for _ in 0..100 {
+        if step_in_url(browser).await == step {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    browser.shot("FAILED").await;
+    panic!("the address never named step {step}");
+}
+
+/// The chosen service, branch, day and slot are shown as chosen.
+async fn assert_slot_kept(browser: &Browser, date: NaiveDate, start: &str) {
+    browser.wait(".day[aria-pressed=true]").await;
+    assert_eq!(
+        browser.attr(".day[aria-pressed=true]", "data-date").await,
+        date.to_string()
+    );
+    assert_eq!(
+        browser.attr("input[name=slot]:checked", "value").await,
+        start
+    );
+}
+
+async fn the_journey_survives_back_forward_and_reload(lang: Lang, n: u32) {
+    let app = spawn_app().await;
+    let address = email(n);
+    let browser = Browser::open(&app, &format!("draft-{}", lang.code())).await;
+    let (date, start) = apply_until_details(&app, &browser, lang, &address).await;
+    assert_eq!(step_in_url(&browser).await, "details");
+    browser
+        .fill("#applicant-name", "Siti Nur'aini binti Ahmad")
+        .await;
+    browser
+        .fill("#applicant-id_number", &crate::helpers::mykad(n))
+        .await;
+
+    // A reload (or a tab the phone killed and restored) comes back to the same step.
+    browser.driver.refresh().await.expect("reload");
+    browser.wait("#applicant-name").await;
+    assert_eq!(step_in_url(&browser).await, "details");
+    assert_eq!(
+        value_of(&browser, "#applicant-name").await,
+        "Siti Nur'aini binti Ahmad"
+    );
+    assert_eq!(
+        value_of(&browser, "#applicant-id_number").await,
+        crate::helpers::mykad(n)
+    );
+    browser.shot("details-reloaded").await;
+
+    // Back moves between steps, never out of the form.
+    browser.driver.back().await.expect("back");
+    wait_for_step(&browser, "slot").await;
+    assert_slot_kept(&browser, date, &start).await;
+    browser.driver.refresh().await.expect("reload");
+    wait_for_step(&browser, "slot").await;
+    assert_slot_kept(&browser, date, &start).await;
+    browser.shot("slot-reloaded").await;
+    browser.driver.back().await.expect("back");
+    wait_for_step(&browser, "service").await;
+    browser.wait("#branch-SGR-SHA").await;
+    assert_eq!(value_of(&browser, "#service").await, "passport_renewal");
+    assert!(
+        browser
+            .wait("#branch-SGR-SHA")
+            .await
+            .is_selected()
+            .await
+            .expect("checked"),
+        "the branch is still chosen"
+    );
+    browser.driver.refresh().await.expect("reload");
+    wait_for_step(&browser, "service").await;
+    assert_eq!(value_of(&browser, "#service").await, "passport_renewal");
+
+    // Forward returns to the later steps with everything in place.
+    browser.driver.forward().await.expect("forward");
+    wait_for_step(&browser, "slot").await;
+    assert_slot_kept(&browser, date, &start).await;
+    browser.driver.forward().await.expect("forward");
+    wait_for_step(&browser, "details").await;
+    assert_eq!(
+        value_of(&browser, "#applicant-name").await,
+        "Siti Nur'aini binti Ahmad"
+    );
+
+    // Leaving with choices made asks first.
+    let asks: bool = browser
+        .driver
+        .execute(
+            "const e = new Event('beforeunload', { cancelable: true }); \
+             window.dispatchEvent(e); return e.defaultPrevented;",
+            vec![],
+        )
+        .await
+        .expect("script")
+        .json()
+        .as_bool()
+        .unwrap_or(false);
+    assert!(asks, "leaving with unsaved choices asks first");
+
+    fill_details(&browser, n).await;
+    browser.click("form button[type=submit]").await;
+    browser.wait("#submit-booking").await;
+    wait_for_step(&browser, "review").await;
+    browser.driver.refresh().await.expect("reload");
+    browser.wait("#submit-booking").await;
+    let review = browser.text(".summary").await;
+    assert!(
+        review.contains("Siti Nur'aini binti Ahmad") && review.contains("012-345 6789"),
+        "{review}"
+    );
+    browser.shot("review-reloaded").await;
+    browser.click("#submit-booking").await;
+    let reference = browser.slip_reference().await;
+    let booked = appointment(&app, &address, &reference).await;
+    assert_eq!(booked["start"], start);
+
+    // Booked: the draft is gone, and a new application starts empty.
+    let draft = browser
+        .driver
+        .execute("return sessionStorage.getItem('temujanji.apply');", vec![])
+        .await
+        .expect("script");
+    assert!(draft.json().is_null(), "{:?}", draft.json());
+    browser.go("/apply").await;
+    browser.wait("#service").await;
+    assert_eq!(step_in_url(&browser).await, "service");
+    assert_eq!(value_of(&browser, "#service").await, "");
+
+    // "Start again" forgets what was chosen, after asking.
+    browser.select("#service", "passport_renewal").await;
+    browser.click("#start-again").await;
+    browser.driver.accept_alert().await.expect("confirm");
+    wait_for_step(&browser, "service").await;
+    assert_eq!(value_of(&browser, "#service").await, "");
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_journey_survives_back_forward_and_reload_in_malay() {
+    the_journey_survives_back_forward_and_reload(Lang::Ms, 41).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_journey_survives_back_forward_and_reload_in_english() {
+    the_journey_survives_back_forward_and_reload(Lang::En, 42).await;
+}
+
+/// The date of the calendar day that has keyboard focus.
+async fn focused_date(browser: &Browser) -> String {
+    let element = browser.driver.active_element().await.expect("focus");
+    element
+        .attr("data-date")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Waits until keyboard focus is on the calendar day `date` (a new month loads first).
+async fn focus_reaches(browser: &Browser, date: NaiveDate) {
+    for _ in 0..100 {
+        if focused_date(browser).await == date.to_string() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    browser.shot("FAILED").await;
+    panic!(
+        "focus never reached {date}; it is on {:?}",
+        focused_date(browser).await
+    );
+}
+
+/// Every refusal says what to do next: a second appointment leads to Manage; a page that does
+/// not exist (404) leads home; a slip this tab cannot open yet says why it asks for a sign-in;
+/// a likely typo in an e-mail gets a hint; a wrong code marks and focuses its field.
+async fn dead_ends_offer_a_way_out(lang: Lang, n: u32) {
+    let app = spawn_app().await;
+    let address = email(n);
+    let slot = app.first_free_slot("SGR-SHA", "passport_renewal").await;
+    app.book_applicant("SGR-SHA", "passport_renewal", n, &slot)
+        .await;
+    let browser = Browser::open(&app, &format!("dead-ends-{}", lang.code())).await;
+
+    // A second appointment for the same service: the refusal links to Manage.
+    apply_until_details(&app, &browser, lang, &address).await;
+    fill_details(&browser, n).await;
+    browser.click("form button[type=submit]").await;
+    browser.click("#submit-booking").await;
+    let way_on = browser.wait(".alert a.way-on").await;
+    assert_eq!(
+        way_on.attr("href").await.expect("href").as_deref(),
+        Some("/manage")
+    );
+    browser.shot("second-appointment").await;
+    browser
+        .driver
+        .execute("sessionStorage.clear();", vec![])
+        .await
+        .expect("sign out");
+
+    // A page that does not exist: said in the chosen language, with a way home.
+    browser.go("/no-such-page").await;
+    browser.wait("#go-home").await;
+    let title = browser.driver.title().await.expect("title");
+    assert!(
+        title.starts_with(says(lang, "Halaman tidak dijumpai", "Page not found")),
+        "{title}"
+    );
+    browser.shot("not-found").await;
+    browser.click("#go-home").await;
+    browser.wait("#apply-link").await;
+
+    // A slip this tab has not signed in for: Manage says why, and what is wrong with the
+    // reference.
+    browser.go("/appointment/NOT-A-REF").await;
+    browser.wait("#why-sign-in").await;
+    assert_eq!(value_of(&browser, "#reference").await, "NOT-A-REF");
+    assert_eq!(browser.attr("#reference", "aria-invalid").await, "true");
+    browser.shot("slip-needs-sign-in").await;
+
+    // A typo in a common domain gets a hint that fixes it.
+    browser.fill("#email", "siti@gmial.com").await;
+    browser.wait("#email-suggestion").await;
+    browser.shot("email-suggestion").await;
+    browser.click("#use-suggestion").await;
+    assert_eq!(value_of(&browser, "#email").await, "siti@gmail.com");
+
+    // The code form takes focus; a wrong code marks the field invalid and focuses it again.
+    browser.fill("#reference", "ABCDE-FGHJK").await;
+    browser.click("form button[type=submit]").await;
+    browser.wait("#code").await;
+    assert_eq!(browser.focused_id().await, "code");
+    let code = code_for(&app, "siti@gmail.com").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    browser.keys(wrong).await;
+    browser.keys(Key::Enter).await;
+    for _ in 0..100 {
+        if browser.attr("#code", "aria-invalid").await == "true" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(browser.attr("#code", "aria-invalid").await, "true");
+    assert_eq!(browser.focused_id().await, "code");
+    browser.wait("#code-error").await;
+    browser.shot("wrong-code").await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_ends_offer_a_way_out_in_malay() {
+    dead_ends_offer_a_way_out(Lang::Ms, 43).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_ends_offer_a_way_out_in_english() {
+    dead_ends_offer_a_way_out(Lang::En, 44).await;
 }

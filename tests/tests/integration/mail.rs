@@ -175,10 +175,23 @@ async fn a_booking_is_confirmed_by_smtp_with_the_slip_and_a_calendar_event(backe
                 .as_str()
                 .expect("document"),
             "Fee: RM",
-            "card (e-payment) only; no cash",
+            temujanji_shared::rules::PAYMENT_EN,
             &manage,
         ],
     );
+    // One payment sentence (R9), said once in each language: the fee notes do not repeat it.
+    assert_eq!(
+        text.matches(temujanji_shared::rules::PAYMENT_MS).count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(
+        text.matches(temujanji_shared::rules::PAYMENT_EN).count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(text.matches("tunai").count(), 1, "{text}");
+    assert_eq!(text.matches("cash").count(), 1, "{text}");
     let html = message.body_html(0).expect("an HTML body").into_owned();
     assert_contains_in_order(
         &html,

@@ -88,6 +88,23 @@ async fn pages_are_never_cached_and_hashed_assets_are_cached_compressed() {
             .and_then(|v| v.to_str().ok()),
         Some("public, max-age=31536000, immutable")
     );
+    // A path that is no page is a 404: with the SPA (which says so, with a way home) when it
+    // looks like a page, empty when it names a file.
+    let unknown = app.get("/no-such-page").await;
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(unknown.headers()["cache-control"], "no-cache");
+    assert!(
+        unknown
+            .text()
+            .await
+            .expect("html")
+            .contains("<html lang=\"ms\">")
+    );
+    for file in ["/favicon.ico", "/robots.txt", "/wp-login.php"] {
+        let missing = app.get(file).await;
+        assert_eq!(missing.status(), 404, "{file}");
+        assert!(missing.text().await.expect("body").is_empty(), "{file}");
+    }
     // Pages are only read.
     let posted = app
         .client

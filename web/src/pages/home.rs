@@ -18,7 +18,7 @@ const TERMS: [Text; 10] = [
     Text::Term6,
     Text::Term7,
     Text::Term8,
-    Text::Term9,
+    Text::CardOnly,
     Text::Term10,
 ];
 

@@ -11,7 +11,7 @@ use crate::fields::{Alert, ErrorSummary, Listed, Status, TextField};
 use crate::i18n::{Text, tr, use_lang};
 use crate::pages::PageHeading;
 use crate::session::Session;
-use crate::verify::{CodeForm, send_code};
+use crate::verify::{CodeForm, EmailField, send_code};
 
 #[component]
 pub fn ManagePage() -> impl IntoView {
@@ -19,11 +19,18 @@ pub fn ManagePage() -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
     let reference = RwSignal::new(query.read_untracked().get("reference").unwrap_or_default());
+    // Sent here from a slip this tab may not open yet (`?why=sign-in`): say so, and show at
+    // once what is wrong with a made-up reference.
+    let from_slip = query.read_untracked().get("why").as_deref() == Some("sign-in");
     let email = RwSignal::new(Session::current().map(|s| s.email).unwrap_or_default());
     let code_sent = RwSignal::new(false);
     let resend_at = RwSignal::new(0.0);
     let submitted = RwSignal::new(0u32);
-    let touched = RwSignal::new(Vec::<&'static str>::new());
+    let touched = RwSignal::new(if from_slip && !reference.get_untracked().is_empty() {
+        vec!["reference"]
+    } else {
+        Vec::new()
+    });
     let failure = RwSignal::new(None::<Failure>);
 
     let parsed_reference =
@@ -113,6 +120,7 @@ pub fn ManagePage() -> impl IntoView {
                         resend_at
                         on_verified=Callback::new(move |_| open(&reference.get_untracked()))
                         on_change_email=Callback::new(move |_| code_sent.set(false))
+                        focus=true
                     />
                 }
                     .into_any()
@@ -120,6 +128,14 @@ pub fn ManagePage() -> impl IntoView {
                 view! {
                     <form novalidate on:submit=on_submit.clone()>
                         <ErrorSummary problems attempt=submitted />
+                        {from_slip
+                            .then(|| {
+                                view! {
+                                    <p class="notice" role="status" id="why-sign-in">
+                                        {tr(Text::SignInToSeeSlip)}
+                                    </p>
+                                }
+                            })}
                         <p>{tr(Text::ManageIntro)}</p>
                         <TextField
                             path="reference"
@@ -130,16 +146,7 @@ pub fn ManagePage() -> impl IntoView {
                             on_blur=touch("reference")
                             uppercase=true
                         />
-                        <TextField
-                            path="email"
-                            label=Text::EmailLabel
-                            value=email
-                            error=email_error
-                            on_blur=touch("email")
-                            input_type="email"
-                            autocomplete="email"
-                            inputmode="email"
-                        />
+                        <EmailField value=email error=email_error on_blur=touch("email") />
                         <Alert failure />
                         <Status text=status />
                         <button type="submit" class="button" disabled=move || request.pending().get()>

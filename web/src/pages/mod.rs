@@ -50,3 +50,26 @@ pub fn PageHeading(
         </h1>
     }
 }
+
+/// A path that is no page (the server answers it 404): says so in the chosen language, with a
+/// way home and to the two things people come for.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    use crate::i18n::{Text, tr, use_lang};
+    let lang = use_lang();
+    view! {
+        <PageHeading text=Signal::derive(move || Text::PageNotFound.get(lang.get()).to_owned()) />
+        <p>{tr(Text::NotFoundHelp)}</p>
+        <ul class="ways-on">
+            <li>
+                <a href="/" id="go-home">{tr(Text::GoHome)}</a>
+            </li>
+            <li>
+                <a href="/apply">{tr(Text::ApplyCta)}</a>
+            </li>
+            <li>
+                <a href="/manage">{tr(Text::ManageCta)}</a>
+            </li>
+        </ul>
+    }
+}

@@ -42,8 +42,17 @@ pub fn SlipPage() -> impl IntoView {
     let reference = move || params.read().get("reference").unwrap_or_default();
     let Some(session) = Session::current() else {
         // Not verified in this tab: prove the e-mail first, then come back.
-        let to = format!("/manage?reference={}", reference());
-        request_animation_frame(move || navigate(&to, Default::default()));
+        // Replaced, so that Back does not return to this redirect; manage says why it asks.
+        let to = format!("/manage?reference={}&why=sign-in", reference());
+        request_animation_frame(move || {
+            navigate(
+                &to,
+                leptos_router::NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            )
+        });
         return view! { <p role="status">{tr(Text::Loading)}</p> }.into_any();
     };
     let token = session.token.clone();
