@@ -163,6 +163,16 @@ impl Layout {
     }
 }
 
+/// The country in words, in both languages when they differ ("Jerman / Germany").
+fn country_names(code: &str) -> String {
+    use temujanji_shared::{Lang, country::name_of};
+    match (name_of(code, Lang::Ms), name_of(code, Lang::En)) {
+        (Some(ms), Some(en)) if ms == en => ms.to_owned(),
+        (Some(ms), Some(en)) => format!("{ms} / {en}"),
+        _ => code.to_owned(),
+    }
+}
+
 /// The status in words, in both languages: never the raw code.
 fn status_label(status: temujanji_shared::wire::AppointmentStatus) -> String {
     use temujanji_shared::wire::AppointmentStatus::*;
@@ -299,7 +309,8 @@ pub fn render(appointment: &Appointment) -> Result<Vec<u8>, SlipError> {
         &label("No. pengenalan", "Identity no."),
         &[format!(
             "{} ({})",
-            a.applicant.id_number_masked, a.applicant.nationality
+            a.applicant.id_number_masked,
+            country_names(&a.applicant.nationality)
         )],
     );
     page.field(

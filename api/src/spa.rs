@@ -12,7 +12,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{ALLOW, CACHE_CONTROL, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 /// Asset names carry a hash of their content, so they never change once served.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -24,9 +24,24 @@ pub fn configure(cfg: &mut web::ServiceConfig, dir: &Path) {
         cfg.default_service(web::to(spa_missing));
         return;
     }
+    let assets = dir.join("assets");
+    let brotli_dir = assets.clone();
     cfg.service(
         web::scope("/assets")
             .wrap(from_fn(cache_forever_when_found))
+            .service(
+                // Brotli, compressed at build time next to each asset (`NAME.br`), for a
+                // client that accepts it; anyone else gets the file (gzip on the fly).
+                web::resource("/{name}")
+                    .guard(actix_web::guard::fn_guard(move |ctx| {
+                        accepts_brotli(ctx.head())
+                            && brotli_file(&brotli_dir, ctx.head().uri.path()).is_some()
+                    }))
+                    .route(web::get().to(move |req: HttpRequest| {
+                        let assets = assets.clone();
+                        async move { serve_brotli(&assets, &req) }
+                    })),
+            )
             .service(
                 // A missing asset is a 404 (not the index page), and not cached (see
                 // `cache_forever_when_found`): with several instances being deployed one after
@@ -37,6 +52,61 @@ pub fn configure(cfg: &mut web::ServiceConfig, dir: &Path) {
             ),
     );
     cfg.default_service(SpaIndex(index));
+}
+
+/// Whether the request's `Accept-Encoding` names `br` (not refused with `q=0`).
+fn accepts_brotli(head: &actix_web::dev::RequestHead) -> bool {
+    head.headers
+        .get(actix_web::http::header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accepted| {
+            accepted.split(',').any(|coding| {
+                let mut parts = coding.split(';').map(str::trim);
+                parts.next() == Some("br") && !parts.any(|p| p.replace(' ', "") == "q=0")
+            })
+        })
+}
+
+/// `assets/NAME.br` for the path `/assets/NAME`, if the build made one. Names are single
+/// path segments without dots' tricks: anything else is left to `Files`.
+fn brotli_file(assets: &Path, path: &str) -> Option<PathBuf> {
+    let name = path.strip_prefix("/assets/")?;
+    if name.is_empty() || name.contains('/') || name.contains("..") || name.ends_with(".br") {
+        return None;
+    }
+    let file = assets.join(format!("{name}.br"));
+    file.is_file().then_some(file)
+}
+
+/// Sends `NAME.br` as `NAME`, brotli-encoded, with `NAME`'s content type.
+fn serve_brotli(assets: &Path, req: &HttpRequest) -> HttpResponse {
+    let Some(file) = brotli_file(assets, req.path()) else {
+        return HttpResponse::NotFound().finish();
+    };
+    let mime = actix_files::file_extension_to_mime(
+        Path::new(req.path())
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default(),
+    );
+    match NamedFile::open(&file) {
+        Ok(named) => {
+            let mut response = named
+                .set_content_type(mime)
+                .set_content_encoding(actix_web::http::header::ContentEncoding::Brotli)
+                .disable_content_disposition()
+                .into_response(req);
+            response.headers_mut().insert(
+                actix_web::http::header::VARY,
+                HeaderValue::from_static("accept-encoding"),
+            );
+            response
+        }
+        Err(e) => {
+            tracing::error!(path = %file.display(), error = %e, "cannot open a brotli asset");
+            HttpResponse::NotFound().finish()
+        }
+    }
 }
 
 /// Marks a found asset cacheable for a year. Errors (a directory, a refused path, a wrong

@@ -138,7 +138,10 @@ texts! { Text {
     PassportLabel => "Nombor pasport", "Passport number";
     PassportHint => "6 hingga 20 huruf dan digit", "6 to 20 letters and digits";
     NationalityLabel => "Negara pengeluar pasport", "Passport issuing country";
-    NationalityHint => "Kod tiga huruf ISO, contoh: IDN, BGD, GBR", "Three-letter ISO code, for example: IDN, BGD, GBR";
+    NationalityHint => "Negara yang tertera pada pasport anda. Taip sebahagian namanya untuk memendekkan senarai, kemudian pilih.",
+        "The country named on your passport. Type part of its name to shorten the list, then choose it.";
+    CountrySearch => "Cari negara", "Search countries";
+    ChooseCountry => "Pilih negara", "Choose a country";
     AddressHeading => "Alamat", "Address";
     Line1Label => "Alamat baris 1", "Address line 1";
     Line2Label => "Alamat baris 2 (jika ada)", "Address line 2 (optional)";

@@ -9,9 +9,20 @@ pub fn all() -> Result<(), String> {
     nextest()?;
     wasm_toolchain()?;
     chromium()?;
+    axe()?;
     schemathesis()?;
     shell_tools()?;
     postgres()
+}
+
+/// axe-core from npm (`tests/axe/`), the accessibility checker the browser tests run.
+fn axe() -> Result<(), String> {
+    let dir = root().join("tests/axe");
+    if !dir.join("node_modules/axe-core/axe.min.js").is_file() {
+        let dir = dir.display().to_string();
+        cmd("npm", &["ci", "--no-audit", "--no-fund", "--prefix", &dir])?;
+    }
+    Ok(())
 }
 
 /// What docs/PARTNERS.md's examples use (its test runs them).

@@ -180,6 +180,7 @@ pub fn build() -> Result<(), String> {
         return Err("web/static/index.html has a placeholder the build does not fill".into());
     }
     write(&dist.join("index.html"), &index)?;
+    precompress(&assets)?;
     let size = first_load(&dist)?;
     for (name, raw, gzip) in &size.files {
         eprintln!("xtask:   first load  {name}: {raw} bytes, {gzip} gzip");
@@ -189,12 +190,46 @@ pub fn build() -> Result<(), String> {
     }
     eprintln!(
         "xtask: the SPA is in {}; first load {} bytes gzip (budget {FIRST_LOAD_BUDGET}), \
-         {} bytes gzip more loaded on demand",
+         {} bytes brotli; {} bytes gzip more loaded on demand",
         dist.display(),
         size.total(),
+        size.brotli_total(&dist),
         size.lazy.iter().map(|(_, _, gzip)| gzip).sum::<usize>()
     );
     Ok(())
+}
+
+/// Writes `NAME.br` (brotli, quality 11) next to every JS, wasm and CSS asset, for the server
+/// to send to clients that accept it (see `api/src/spa.rs`).
+fn precompress(assets: &Path) -> Result<(), String> {
+    let entries = std::fs::read_dir(assets).map_err(|e| format!("dist/assets: {e}"))?;
+    for entry in entries {
+        let path = entry.map_err(|e| format!("dist/assets: {e}"))?.path();
+        let compressible = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "js" | "wasm" | "css"));
+        if !compressible {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let br = format!("{}.br", path.display());
+        std::fs::write(&br, brotli_of(&bytes)?).map_err(|e| format!("{br}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// `bytes` compressed by brotli at its best (quality 11, 4 MiB window).
+fn brotli_of(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)
+        .map_err(|e| format!("brotli: {e}"))?;
+    Ok(out)
 }
 
 /// wasm-opt `-Oz` (binaryen from npm) of one module.
@@ -270,6 +305,19 @@ impl FirstLoad {
     pub fn total(&self) -> usize {
         self.files.iter().map(|(_, _, gzip)| gzip).sum()
     }
+
+    /// The first load as a browser that accepts brotli gets it: each asset's `.br` where the
+    /// build made one (`index.html` is compressed on the fly: its gzip size).
+    pub fn brotli_total(&self, dist: &Path) -> usize {
+        self.files
+            .iter()
+            .map(|(name, _, gzip)| {
+                std::fs::metadata(dist.join(format!("{name}.br")))
+                    .map(|m| usize::try_from(m.len()).unwrap_or(usize::MAX))
+                    .unwrap_or(*gzip)
+            })
+            .sum()
+    }
 }
 
 /// Measures, raw and gzip (level 6, as the server's compression middleware sends them), the
@@ -304,6 +352,8 @@ pub fn first_load(dist: &Path) -> Result<FirstLoad, String> {
                 .ok()
                 .map(|e| e.file_name().to_string_lossy().into_owned())
         })
+        // A `.br` file is another encoding of its asset, not another download.
+        .filter(|name| !name.ends_with(".br"))
         .collect();
     all.sort();
     if let Some(missing) = needed.iter().find(|n| !all.contains(n)) {

@@ -28,6 +28,21 @@ fn program(env: &str, default: &str, package: &str) -> PathBuf {
     path
 }
 
+/// axe-core's script, installed by `cargo xtask test` (`npm ci --prefix tests/axe`).
+fn axe_source() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let path =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("axe/node_modules/axe-core/axe.min.js");
+        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; run `npm ci --prefix tests/axe` (`cargo xtask test` does)",
+                path.display()
+            )
+        })
+    })
+}
+
 fn screenshots_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
     std::fs::create_dir_all(&dir).expect("screenshots dir");
@@ -155,8 +170,17 @@ impl Browser {
             .expect("navigate");
     }
 
-    /// Saves the whole page (as tall as its content, at phone width) as a PNG.
+    /// Saves the whole page (as tall as its content, at phone width) as a PNG, and checks it
+    /// with axe-core: every page and state a test looks at is checked.
     async fn shot(&self, page: &str) {
+        self.picture(page).await;
+        if page != "FAILED" {
+            self.axe(page).await;
+        }
+    }
+
+    /// Saves the whole page as a PNG, unchecked (for a failure's picture).
+    async fn picture(&self, page: &str) {
         let height: i64 = self
             .driver
             .execute(
@@ -192,7 +216,7 @@ impl Browser {
             }
             if tokio::time::Instant::now() > deadline {
                 let body = self.text("body").await;
-                self.shot("FAILED").await;
+                self.picture("FAILED").await;
                 panic!("{css} did not appear; the page says:\n{body}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -208,7 +232,7 @@ impl Browser {
                 return text;
             }
             if tokio::time::Instant::now() > deadline {
-                self.shot("FAILED").await;
+                self.picture("FAILED").await;
                 panic!("{css} never said {needle:?}; it says {text:?}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -325,6 +349,64 @@ impl Browser {
             self.keys(Key::Down).await;
         }
         panic!("the arrow keys never chose {value} in {css}");
+    }
+
+    /// Runs axe-core (npm, `tests/axe/`) on the page as it is now and fails on any violation
+    /// of WCAG 2.2 A/AA or of axe's best practices, naming `state` and each element.
+    async fn axe(&self, state: &str) {
+        let violations = self.axe_violations(state).await;
+        if !violations.is_empty() {
+            self.picture(&format!("{state}-AXE")).await;
+            panic!(
+                "axe-core finds {} violation(s) on {state}:\n{}",
+                violations.len(),
+                violations.join("\n")
+            );
+        }
+    }
+
+    /// What axe-core finds wrong with the page now, one entry per rule broken.
+    async fn axe_violations(&self, state: &str) -> Vec<String> {
+        let loaded = self
+            .driver
+            .execute("return typeof window.axe !== 'undefined';", vec![])
+            .await
+            .expect("script")
+            .json()
+            .as_bool()
+            .unwrap_or(false);
+        if !loaded {
+            self.driver
+                .execute(format!("{}\nreturn true;", axe_source()), vec![])
+                .await
+                .expect("inject axe-core");
+        }
+        let answer = self
+            .driver
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                 axe.run(document)
+                   .then(r => done({
+                     passed: r.passes.length,
+                     violations: r.violations.map(v =>
+                       v.id + ' (' + v.impact + '): ' + v.help + '\n' +
+                       v.nodes.map(n => '    ' + n.target.join(' ') + ' — ' + n.failureSummary).join('\n'))
+                   }))
+                   .catch(e => done({ passed: 0, violations: ['axe failed: ' + e] }));"#,
+                vec![],
+            )
+            .await
+            .expect("axe.run");
+        let result = answer.json();
+        let violations: Vec<String> =
+            serde_json::from_value(result["violations"].clone()).expect("a list of violations");
+        // The checker checked something (a page it could not read would pass every rule).
+        let passed = result["passed"].as_u64().unwrap_or(0);
+        assert!(
+            passed >= 10,
+            "axe-core passed only {passed} rules on {state}"
+        );
+        violations
     }
 
     async fn tab_to(&self, id: &str) {
@@ -1406,7 +1488,7 @@ async fn wait_for_step(browser: &Browser, step: &str) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    browser.shot("FAILED").await;
+    browser.picture("FAILED").await;
     panic!("the address never named step {step}");
 }
 
@@ -1568,7 +1650,7 @@ async fn focus_reaches(browser: &Browser, date: NaiveDate) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    browser.shot("FAILED").await;
+    browser.picture("FAILED").await;
     panic!(
         "focus never reached {date}; it is on {:?}",
         focused_date(browser).await
@@ -1614,6 +1696,16 @@ async fn dead_ends_offer_a_way_out(lang: Lang, n: u32) {
     browser.shot("not-found").await;
     browser.click("#go-home").await;
     browser.wait("#apply-link").await;
+    let title = browser.driver.title().await.expect("title");
+    assert_eq!(
+        title,
+        says(
+            lang,
+            "Temujanji Dalam Talian — Jabatan Imigresen Malaysia",
+            "Online Appointments — Immigration Department of Malaysia"
+        ),
+        "the home title names the service once"
+    );
 
     // A slip this tab has not signed in for: Manage says why, and what is wrong with the
     // reference.
@@ -1660,4 +1752,74 @@ async fn dead_ends_offer_a_way_out_in_malay() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dead_ends_offer_a_way_out_in_english() {
     dead_ends_offer_a_way_out(Lang::En, 44).await;
+}
+
+/// A passport holder finds the issuing country by its name in the page's language (not by an
+/// ISO code), and the slip names it.
+async fn a_passport_holder_finds_the_country_by_name(lang: Lang, n: u32) {
+    let app = spawn_app().await;
+    let address = email(n);
+    let browser = Browser::open(&app, &format!("passport-{}", lang.code())).await;
+    apply_until_details(&app, &browser, lang, &address).await;
+    fill_details(&browser, n).await;
+    browser.click("#id-type-passport").await;
+    browser.fill("#applicant-id_number", "C1234567").await;
+    browser
+        .fill("#country-search", says(lang, "jerm", "germ"))
+        .await;
+    let options = browser
+        .driver
+        .find_all(By::Css("#applicant-nationality option"))
+        .await
+        .expect("options");
+    assert_eq!(options.len(), 2, "the choice prompt and Germany");
+    browser.select("#applicant-nationality", "DEU").await;
+    browser.shot("country-chosen").await;
+    browser.click("form button[type=submit]").await;
+    browser.click("#submit-booking").await;
+    let reference = browser.slip_reference().await;
+    let booked = appointment(&app, &address, &reference).await;
+    assert_eq!(booked["applicant"]["nationality"], "DEU");
+    browser
+        .wait_text(".slip", says(lang, "Jerman", "Germany"))
+        .await;
+    browser.shot("slip").await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passport_holder_finds_the_country_by_name_in_malay() {
+    a_passport_holder_finds_the_country_by_name(Lang::Ms, 45).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passport_holder_finds_the_country_by_name_in_english() {
+    a_passport_holder_finds_the_country_by_name(Lang::En, 46).await;
+}
+
+/// The checker the browser tests rely on does catch a broken page (an image without a text
+/// alternative, an unlabelled input), so that "no violations" means something.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_accessibility_checker_catches_a_broken_page() {
+    let app = spawn_app().await;
+    let browser = Browser::open(&app, "axe-probe").await;
+    browser.go(lang_query(Lang::En)).await;
+    browser.wait("#apply-link").await;
+    assert!(browser.axe_violations("home").await.is_empty());
+    browser
+        .driver
+        .execute(
+            "const main = document.querySelector('main'); \
+             main.insertAdjacentHTML('beforeend', '<img src=\"/nothing.png\"><input type=\"text\">');",
+            vec![],
+        )
+        .await
+        .expect("break the page");
+    let found = browser.axe_violations("broken home").await;
+    assert!(
+        found.iter().any(|v| v.starts_with("image-alt"))
+            && found.iter().any(|v| v.starts_with("label")),
+        "{found:?}"
+    );
+    browser.quit().await;
 }

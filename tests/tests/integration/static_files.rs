@@ -66,7 +66,51 @@ async fn pages_are_never_cached_and_hashed_assets_are_cached_compressed() {
             "{asset}"
         );
         assert_eq!(response.headers()["content-encoding"], "gzip", "{asset}");
+        // Brotli, compressed at build time, to a client that takes it: the `.br` file as is.
+        let response = app
+            .client
+            .get(app.url(asset))
+            .header("Accept-Encoding", "gzip, deflate, br")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200, "{asset}");
+        assert_eq!(response.headers()["content-encoding"], "br", "{asset}");
+        assert_eq!(
+            response.headers()["cache-control"],
+            "public, max-age=31536000, immutable",
+            "{asset}"
+        );
+        let expected_type = if asset.ends_with(".wasm") {
+            "application/wasm"
+        } else if asset.ends_with(".css") {
+            "text/css"
+        } else {
+            "javascript"
+        };
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        assert!(
+            content_type.contains(expected_type),
+            "{asset}: {content_type}"
+        );
+        let body = response.bytes().await.expect("body");
+        let on_disk = std::fs::read(static_dir().join(format!("{}.br", &asset[1..])))
+            .expect("the build's .br file");
+        assert_eq!(body.as_ref(), on_disk.as_slice(), "{asset}");
     }
+    // Refused brotli (q=0) gets gzip.
+    let first = &assets[0];
+    let response = app
+        .client
+        .get(app.url(first))
+        .header("Accept-Encoding", "br;q=0, gzip")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.headers()["content-encoding"], "gzip", "{first}");
     let missing = app.get("/assets/nothing-000000000000.js").await;
     assert_eq!(
         missing.status(),

@@ -26,11 +26,15 @@ pub fn PageHeading(
     Effect::new(move |_| {
         let lang = lang.get();
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
-            document.set_title(&format!(
-                "{} — {}",
-                text.get(),
-                crate::i18n::Text::ServiceName.get(lang)
-            ));
+            let page = text.get();
+            let service = crate::i18n::Text::ServiceName.get(lang);
+            // The home page's heading is the service's name: then the department follows.
+            let site = if page == service {
+                crate::i18n::Text::Department.get(lang)
+            } else {
+                service
+            };
+            document.set_title(&format!("{page} — {site}"));
         }
     });
     Effect::new(move |previous: Option<()>| {

@@ -204,7 +204,13 @@ fn Slip(appointment: Appointment) -> impl IntoView {
                         {tr(Text::NumberEndingIn)}
                         {format!(" {last_digits}")}
                     </span>
-                    {format!(" · {}", applicant.nationality)}
+                    {
+                        let code = applicant.nationality.clone();
+                        move || {
+                            let name = temujanji_shared::country::name_of(&code, lang.get());
+                            format!(" · {}", name.unwrap_or(code.as_str()))
+                        }
+                    }
                 </dd>
                 <dt>{tr(Text::Fee)}</dt>
                 <dd>

@@ -332,7 +332,13 @@ fn Current(
             <dl class="summary">
                 <div class="summary-row"><dt>{st(StaffText::Name)}</dt><dd id="current-name">{a.applicant.name.clone()}</dd></div>
                 <div class="summary-row"><dt>{st(StaffText::IdNumber)}</dt><dd id="current-id">{counter.id_number.clone()}</dd></div>
-                <div class="summary-row"><dt>{st(StaffText::Nationality)}</dt><dd>{a.applicant.nationality.clone()}</dd></div>
+                <div class="summary-row"><dt>{st(StaffText::Nationality)}</dt><dd>{
+                    let code = a.applicant.nationality.clone();
+                    move || match temujanji_shared::country::name_of(&code, lang.get()) {
+                        Some(name) => format!("{name} ({code})"),
+                        None => code.clone(),
+                    }
+                }</dd></div>
                 <div class="summary-row"><dt>{st(StaffText::Phone)}</dt><dd>{a.applicant.phone.clone()}</dd></div>
                 <div class="summary-row"><dt>{st(StaffText::Service)}</dt><dd>{move || a.service.name.get(lang.get()).to_owned()}</dd></div>
                 <div class="summary-row"><dt>{st(StaffText::Time)}</dt><dd>{move || format!("{}, {}–{}", long_date(lang.get(), a.date), a.start, a.end)}</dd></div>

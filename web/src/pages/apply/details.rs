@@ -5,6 +5,7 @@ use temujanji_shared::address::State;
 use temujanji_shared::form::{AddressForm, ApplicantForm, FieldIssue};
 use temujanji_shared::wire::{FieldErrorBody, IdType};
 
+use super::country::CountryPicker;
 use super::journey::{DraftDetails, Journey, Step};
 use crate::fields::{ErrorSummary, Listed, TextField, field_id};
 use crate::i18n::{Text, tr, use_lang};
@@ -221,14 +222,10 @@ pub(super) fn DetailsStep() -> impl IntoView {
                             on_blur=touch("applicant.id_number")
                             uppercase=true
                         />
-                        <TextField
-                            path="applicant.nationality"
-                            label=Text::NationalityLabel
-                            hint=Text::NationalityHint
+                        <CountryPicker
                             value=details.nationality
                             error=error_for("applicant.nationality")
                             on_blur=touch("applicant.nationality")
-                            uppercase=true
                         />
                     }
                         .into_any()

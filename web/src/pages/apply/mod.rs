@@ -3,6 +3,7 @@
 //! has its own address (`?step=`), and the draft lives in `sessionStorage`, so that Back,
 //! Forward, a reload or a restored tab never lose what was chosen or typed.
 
+mod country;
 mod details;
 mod email;
 mod journey;
