@@ -51,7 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, dir: &Path) {
                     .default_handler(web::to(|| async { HttpResponse::NotFound().finish() })),
             ),
     );
-    cfg.default_service(SpaIndex(index));
+    cfg.default_service(SpaIndex(dir.to_path_buf()));
 }
 
 /// Whether the request's `Accept-Encoding` names `br` (not refused with `q=0`).
@@ -164,7 +164,28 @@ pub fn page(path: &str) -> Page {
     if known { Page::Route } else { Page::Unknown }
 }
 
-/// Answers a page path with the SPA's `index.html` (404 for a path that is no page).
+/// The page file of `dist/` for `path` (see `xtask/src/web.rs`): each is `index.html` with the
+/// page's own first paint and hints for its route's code.
+fn page_file(path: &str, kind: Page) -> &'static str {
+    if kind == Page::Unknown {
+        return "pages/not-found.html";
+    }
+    match path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default()
+    {
+        "apply" => "pages/apply.html",
+        "manage" => "pages/manage.html",
+        "appointment" => "pages/slip.html",
+        "staff" => "pages/staff.html",
+        "display" => "pages/display.html",
+        _ => "index.html",
+    }
+}
+
+/// Answers a page path with the SPA's page (404 for a path that is no page).
 #[derive(Clone)]
 struct SpaIndex(PathBuf);
 
@@ -191,7 +212,7 @@ impl actix_web::dev::Service<ServiceRequest> for SpaIndex {
     actix_web::dev::always_ready!();
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let index = self.0.clone();
+        let dist = self.0.clone();
         Box::pin(async move {
             let (req, _) = req.into_parts();
             // Pages are read, never written: anything else is for the API.
@@ -207,6 +228,11 @@ impl actix_web::dev::Service<ServiceRequest> for SpaIndex {
                     .insert_header((CACHE_CONTROL, "no-store"))
                     .finish();
                 return Ok(ServiceResponse::new(req, response));
+            }
+            // A build from before the per-page files has only `index.html`.
+            let mut index = dist.join(page_file(req.path(), kind));
+            if !index.is_file() {
+                index = dist.join("index.html");
             }
             let file = match NamedFile::open(&index) {
                 Ok(file) => file,

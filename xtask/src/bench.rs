@@ -25,9 +25,9 @@ const APPLICANTS: u32 = 2000;
 const BOOKING_CLIENTS: usize = 64;
 const SLOTS: usize = 60;
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Drop for Server {
@@ -37,7 +37,8 @@ impl Drop for Server {
     }
 }
 
-fn start(database_url: &str, dir: &std::path::Path) -> Result<Server, String> {
+/// The release server (see [`build_server`]) on `database_url`, printing its URL.
+pub(crate) fn start(database_url: &str, dir: &std::path::Path) -> Result<Server, String> {
     let mut child = Command::new(target_dir().join("release/temujanji"))
         .env("DATABASE_URL", database_url)
         .env("TEMUJANJI_BIND", "127.0.0.1:0")
@@ -80,14 +81,7 @@ struct Results {
 pub fn run() -> Result<(), String> {
     crate::web::build()?;
     let first_load = crate::web::first_load(&root().join("dist"))?;
-    cargo(&[
-        "build",
-        "--release",
-        "-p",
-        "temujanji-api",
-        "--bin",
-        "temujanji",
-    ])?;
+    build_server()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -423,15 +417,58 @@ fn write_report(results: &[Results], load: &crate::web::FirstLoad) -> Result<(),
     );
     let path = root().join("docs/PERFORMANCE.md");
     std::fs::create_dir_all(root().join("docs")).map_err(|e| e.to_string())?;
-    // Keep what `cargo xtask bench fairness` measured.
-    let report = match std::fs::read_to_string(&path)
-        .ok()
-        .and_then(|old| crate::fairness_bench::section_of(&old))
+    // Keep what `cargo xtask bench fairness` and `cargo xtask bench phone` measured.
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut report = report;
+    for kept in [
+        crate::fairness_bench::section_of(&old),
+        section_of(&old, crate::phone_bench::HEADING),
+    ]
+    .into_iter()
+    .flatten()
     {
-        Some(fairness) => format!("{}\n\n{}\n", report.trim_end(), fairness.trim_end()),
-        None => report,
-    };
+        report = format!("{}\n\n{}\n", report.trim_end(), kept.trim_end());
+    }
     std::fs::write(&path, &report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("{report}");
     Ok(())
+}
+
+/// Where the section headed `heading` of `document` is: from its heading to the next section.
+fn section_range(document: &str, heading: &str) -> Option<std::ops::Range<usize>> {
+    let start = document.find(heading)?;
+    let body = start + heading.len();
+    let end = document[body..]
+        .find("\n## ")
+        .map_or(document.len(), |i| body + i + 1);
+    Some(start..end)
+}
+
+/// `document` with the section headed `heading` replaced by `section` (or `section` appended).
+pub(crate) fn replace_section(document: &str, heading: &str, section: &str) -> String {
+    match section_range(document, heading) {
+        Some(range) => format!(
+            "{}{section}{}",
+            &document[..range.start],
+            &document[range.end..]
+        ),
+        None => format!("{}\n\n{section}", document.trim_end()),
+    }
+}
+
+/// The section headed `heading` of `document`, if it has one (kept when the rest is rewritten).
+pub(crate) fn section_of(document: &str, heading: &str) -> Option<String> {
+    section_range(document, heading).map(|range| document[range].to_owned())
+}
+
+/// Builds the release server the benches run (`target/release/temujanji`).
+pub(crate) fn build_server() -> Result<(), String> {
+    cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "temujanji-api",
+        "--bin",
+        "temujanji",
+    ])
 }

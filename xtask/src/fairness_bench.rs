@@ -31,7 +31,7 @@ use temujanji_shared::altcha::Challenge;
 use temujanji_shared::email::EmailAddress;
 use tokio::time::sleep;
 
-use crate::{cargo, root, target_dir};
+use crate::{root, target_dir};
 
 const SECRET: &str = "bench-secret-bench-secret-0123456789abcdef";
 /// Open every day of the week, so that any release day has slots.
@@ -654,14 +654,7 @@ async fn measure(mode: Mode, url: &str, db: &str) -> Result<Measured, String> {
 }
 
 pub fn run() -> Result<(), String> {
-    cargo(&[
-        "build",
-        "--release",
-        "-p",
-        "temujanji-api",
-        "--bin",
-        "temujanji",
-    ])?;
+    crate::bench::build_server()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -742,29 +735,12 @@ fn write_section(results: &[Measured]) -> Result<(), String> {
     Ok(())
 }
 
-/// Where the fairness section of `document` is: from its heading to the next section.
-fn section_range(document: &str) -> Option<std::ops::Range<usize>> {
-    let start = document.find(HEADING)?;
-    let body = start + HEADING.len();
-    let end = document[body..]
-        .find("\n## ")
-        .map_or(document.len(), |i| body + i + 1);
-    Some(start..end)
-}
-
 /// `document` with its fairness section replaced by `section` (or `section` appended).
 pub fn replace_section(document: &str, section: &str) -> String {
-    match section_range(document) {
-        Some(range) => format!(
-            "{}{section}{}",
-            &document[..range.start],
-            &document[range.end..]
-        ),
-        None => format!("{}\n\n{section}", document.trim_end()),
-    }
+    crate::bench::replace_section(document, HEADING, section)
 }
 
 /// The fairness section of `document`, if it has one (kept when the rest is rewritten).
 pub fn section_of(document: &str) -> Option<String> {
-    section_range(document).map(|range| document[range].to_owned())
+    crate::bench::section_of(document, HEADING)
 }

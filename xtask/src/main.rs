@@ -8,6 +8,7 @@
 
 mod bench;
 mod fairness_bench;
+mod phone_bench;
 mod pow_bench;
 mod setup;
 mod web;
@@ -26,9 +27,10 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).map(String::as_str) == Some("fairness") => {
             fairness_bench::run()
         }
+        Some("bench") if args.get(1).map(String::as_str) == Some("phone") => phone_bench::run(),
         Some("bench") => bench::run(),
         _ => Err(format!(
-            "usage: cargo xtask <run [--release] | test | build-web | openapi | bench [pow | fairness]>{}",
+            "usage: cargo xtask <run [--release] | test | build-web | openapi | bench [pow | fairness | phone]>{}",
             args.first()
                 .map(|a| format!(" (unknown command {a:?})"))
                 .unwrap_or_default()

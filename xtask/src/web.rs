@@ -115,6 +115,8 @@ pub fn build() -> Result<(), String> {
         loader = loader.replace(&reference, &format!("\"./{name}\""));
     }
 
+    let route_assets = route_assets(&loader)?;
+
     // A chunk that cannot load (a deploy replaced the build this page came from, or the
     // network failed) would abort the wasm: load the page afresh instead, at most once in 30 s.
     const ON_FAILURE: &str = "console.error(e);";
@@ -179,7 +181,7 @@ pub fn build() -> Result<(), String> {
     if index.contains("{{") {
         return Err("web/static/index.html has a placeholder the build does not fill".into());
     }
-    write(&dist.join("index.html"), &index)?;
+    write_pages(&dist, &index, &route_assets)?;
     precompress(&assets)?;
     let size = first_load(&dist)?;
     for (name, raw, gzip) in &size.files {
@@ -197,6 +199,134 @@ pub fn build() -> Result<(), String> {
         size.lazy.iter().map(|(_, _, gzip)| gzip).sum::<usize>()
     );
     Ok(())
+}
+
+/// The pages `dist/` serves, each `index.html` with its own first paint and hints (see
+/// `api/src/spa.rs`, which picks one by path): (file, shell of `web/static/shell/`, the lazy
+/// route whose wasm it preloads).
+const PAGES: [(&str, &str, Option<&str>); 7] = [
+    ("index.html", "home", None),
+    ("pages/apply.html", "apply", Some("apply")),
+    ("pages/manage.html", "manage", Some("manage")),
+    ("pages/slip.html", "slip", Some("slip")),
+    ("pages/staff.html", "other", Some("staff")),
+    ("pages/display.html", "other", Some("display")),
+    ("pages/not-found.html", "other", None),
+];
+
+/// Writes every page of [`PAGES`]: the page's first paint (the shell, in the HTML itself, so
+/// that text shows before the wasm runs; the app replaces it) and `preload` hints for its
+/// route's wasm chunks, fetched beside the main wasm instead of after it. The home page names
+/// the apply route's chunks for the app to prefetch when the pointer or focus reaches "Apply".
+fn write_pages(
+    dist: &Path,
+    index: &str,
+    route_assets: &std::collections::BTreeMap<String, Vec<String>>,
+) -> Result<(), String> {
+    let shell_dir = root().join("web/static/shell");
+    let frame = read(&shell_dir.join("frame.html"))?;
+    let assets_of = |route: &str| -> Result<&Vec<String>, String> {
+        route_assets
+            .get(route)
+            .ok_or_else(|| format!("no lazy route {route} in the split loader"))
+    };
+    for (file, shell, route) in PAGES {
+        let main = read(&shell_dir.join(format!("{shell}.html")))?;
+        let hints = match route {
+            Some(route) => assets_of(route)?
+                .iter()
+                .map(|name| {
+                    format!(
+                        "  <link rel=\"preload\" href=\"/assets/{name}\" as=\"fetch\" \
+                         type=\"application/wasm\" crossorigin>\n"
+                    )
+                })
+                .collect::<String>(),
+            None if shell == "home" => format!(
+                "  <meta name=\"temujanji-prefetch-apply\" content=\"{}\">\n",
+                assets_of("apply")?
+                    .iter()
+                    .map(|name| format!("/assets/{name}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            None => String::new(),
+        };
+        let page = index
+            .replace("<!--HINTS-->\n", &hints)
+            .replace("<!--SHELL-->", &frame.replace("{{MAIN}}", main.trim_end()));
+        if page.contains("<!--") {
+            return Err(format!("{file}: a marker of web/static/index.html is left"));
+        }
+        let path = dist.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        write(&path, &page)?;
+    }
+    Ok(())
+}
+
+/// The wasm files (hashed names) each lazy route loads, from the split loader: its own module
+/// and the shared chunks it waits for. Keyed `apply`, `manage`, `slip`, `staff`, `display`, …
+/// (the route view's name without `_route_view` and its hash).
+fn route_assets(loader: &str) -> Result<std::collections::BTreeMap<String, Vec<String>>, String> {
+    let file_of = |segment: &str| -> Option<String> {
+        let start = segment.find("new URL(\"./")? + "new URL(\"./".len();
+        let end = segment[start..].find('"')? + start;
+        Some(segment[start..end].to_owned())
+    };
+    let mut chunks = std::collections::HashMap::new();
+    let mut routes = std::collections::BTreeMap::new();
+    // Top-level declarations only (each loader declares `const src` inside too).
+    let mut starts: Vec<usize> = ["const __chunk_", "const __wasm_split_load___"]
+        .iter()
+        .flat_map(|marker| {
+            loader
+                .match_indices(marker)
+                .map(|(i, _)| i + "const ".len())
+        })
+        .collect();
+    starts.sort_unstable();
+    let ends = starts.iter().skip(1).copied().chain([loader.len()]);
+    let segments: Vec<&str> = starts
+        .iter()
+        .zip(ends)
+        .map(|(start, end)| &loader[*start..end])
+        .collect();
+    for segment in segments {
+        let name: String = segment
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if let Some(chunk) = name.strip_prefix("__chunk_") {
+            let file = file_of(segment).ok_or_else(|| format!("chunk {chunk}: no file"))?;
+            chunks.insert(name.clone(), file);
+        } else if let Some(view) = name.strip_prefix("__wasm_split_load___") {
+            let route = view.split("_route_view").next().unwrap_or(view).to_owned();
+            let own = file_of(segment).ok_or_else(|| format!("route {route}: no file"))?;
+            let deps_start = segment
+                .rfind(", [")
+                .ok_or_else(|| format!("route {route}: no chunk list"))?;
+            let deps_end = segment[deps_start..]
+                .find(']')
+                .ok_or_else(|| format!("route {route}: unterminated chunk list"))?;
+            let deps: Vec<String> = segment[deps_start + 3..deps_start + deps_end]
+                .split(',')
+                .map(|d| d.trim().to_owned())
+                .filter(|d| !d.is_empty())
+                .collect();
+            let mut files = vec![own];
+            for dep in deps {
+                let file = chunks
+                    .get(&dep)
+                    .ok_or_else(|| format!("route {route}: unknown chunk {dep}"))?;
+                files.push(file.clone());
+            }
+            routes.insert(route, files);
+        }
+    }
+    Ok(routes)
 }
 
 /// Writes `NAME.br` (brotli, quality 11) next to every JS, wasm and CSS asset, for the server
@@ -326,7 +456,12 @@ impl FirstLoad {
 /// chunks that the split loader fetches on first use) is reported in `lazy`.
 pub fn first_load(dist: &Path) -> Result<FirstLoad, String> {
     let assets = dist.join("assets");
-    let index = read(&dist.join("index.html"))?;
+    // What the home page only names for a later prefetch is not part of its first load.
+    let index: String = read(&dist.join("index.html"))?
+        .lines()
+        .filter(|line| !line.contains("temujanji-prefetch-apply"))
+        .collect::<Vec<_>>()
+        .join("\n");
     let mut needed: Vec<String> = Vec::new();
     let mut queue: Vec<String> = references(&index, "/assets/");
     while let Some(name) = queue.pop() {

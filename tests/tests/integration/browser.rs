@@ -1823,3 +1823,54 @@ async fn the_accessibility_checker_catches_a_broken_page() {
     );
     browser.quit().await;
 }
+
+/// The HTML's first paint (shown before the wasm runs) says what the app then shows, and the
+/// app replaces it: one `<main>`, no shell left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_paint_says_what_the_app_says() {
+    let app = spawn_app().await;
+    let html = app.get("/").await.text().await.expect("html");
+    let between = |open: &str, close: &str| -> Vec<String> {
+        html.split(open)
+            .skip(1)
+            .filter_map(|rest| rest.split(close).next().map(str::to_owned))
+            .collect()
+    };
+    let browser = Browser::open(&app, "first-paint").await;
+    browser.go(lang_query(Lang::Ms)).await;
+    browser.wait("#apply-link").await;
+    let shells = browser
+        .driver
+        .find_all(By::Css("[data-shell]"))
+        .await
+        .expect("query");
+    assert!(shells.is_empty(), "the app removed the first paint");
+    let mains = browser
+        .driver
+        .find_all(By::Css("main"))
+        .await
+        .expect("query");
+    assert_eq!(mains.len(), 1);
+    assert_eq!(
+        vec![browser.text("main h1").await],
+        between("<h1 tabindex=\"-1\">", "</h1>")
+    );
+    assert_eq!(
+        vec![browser.text(".lede").await],
+        between("<p class=\"lede\">", "</p>")
+    );
+    for (css, open) in [
+        (".card-title", "<span class=\"card-title\">"),
+        (".card-hint", "<span class=\"card-hint\">"),
+    ] {
+        let shown: Vec<String> = {
+            let mut texts = Vec::new();
+            for element in browser.driver.find_all(By::Css(css)).await.expect("query") {
+                texts.push(element.text().await.expect("text"));
+            }
+            texts
+        };
+        assert_eq!(shown, between(open, "</span>"), "{css}");
+    }
+    browser.quit().await;
+}

@@ -6,7 +6,7 @@ use crate::helpers::{Backend, TestApp, static_dir};
 /// The `/assets/…` paths that `index.html` refers to.
 fn assets_in(index: &str) -> Vec<String> {
     index
-        .split('"')
+        .split(['"', ' '])
         .filter(|part| part.starts_with("/assets/"))
         .map(str::to_owned)
         .collect()
@@ -227,4 +227,61 @@ async fn every_answer_carries_the_security_headers() {
     let response = plain.get("/").await;
     assert!(!response.headers().contains_key("strict-transport-security"));
     plain.stop().await;
+}
+
+/// Each page's HTML carries its first paint (text before the wasm runs) and hints for the
+/// code it needs: the home page names the apply route's chunks for prefetching, `/apply`
+/// preloads them beside the main wasm; every hinted file exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_paint_before_the_wasm_and_hint_their_code() {
+    let mut app = TestApp::spawn(Backend::Sqlite).await;
+    let server = app.take_server();
+    let home = app.get("/").await.text().await.expect("html");
+    assert!(
+        home.contains("data-shell"),
+        "the home page paints without wasm"
+    );
+    assert!(home.contains("<h1 tabindex=\"-1\">Temujanji Dalam Talian</h1>"));
+    assert!(home.contains("href=\"/apply\""), "a working link to apply");
+    let prefetch = home
+        .split("name=\"temujanji-prefetch-apply\" content=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the apply route's files for prefetching");
+    let prefetched: Vec<&str> = prefetch.split_whitespace().collect();
+    assert!(prefetched.len() > 1, "{prefetched:?}");
+
+    let apply = app
+        .get("/apply?step=slot")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(apply.contains("<h1 tabindex=\"-1\">Permohonan temujanji</h1>"));
+    let preloaded: Vec<String> = apply
+        .split("<link rel=\"preload\" href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+        .collect();
+    for file in &prefetched {
+        assert!(
+            preloaded.iter().any(|p| p == file),
+            "/apply preloads {file}: {preloaded:?}"
+        );
+    }
+    for file in &preloaded {
+        let response = app.get(file).await;
+        assert_eq!(response.status(), 200, "{file}");
+    }
+    // The slip and manage pages preload their own code, not the apply page's.
+    let slip = app
+        .get("/appointment/ABCDE-FGHJK")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(slip.contains("Slip temujanji"));
+    assert!(slip.contains("split___slip_route_view"));
+    assert!(!slip.contains("split___apply_route_view"));
+    server.stop().await;
 }

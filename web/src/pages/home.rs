@@ -30,7 +30,14 @@ pub fn HomePage() -> impl IntoView {
         <PageHeading text=Signal::derive(move || Text::ServiceName.get(lang.get()).to_owned()) />
         <p class="lede">{tr(Text::HomeIntro)}</p>
         <div class="actions-grid">
-            <A href="/apply" attr:class="card-link primary" attr:id="apply-link">
+            <A
+                href="/apply"
+                attr:class="card-link primary"
+                attr:id="apply-link"
+                on:pointerenter=move |_| prefetch_apply()
+                on:touchstart=move |_| prefetch_apply()
+                on:focus=move |_| prefetch_apply()
+            >
                 <span class="card-title">{tr(Text::ApplyCta)}</span>
                 <span class="card-hint">{tr(Text::ApplyCtaHint)}</span>
             </A>
@@ -86,5 +93,35 @@ pub fn HomePage() -> impl IntoView {
                 }}
             </Suspense>
         </section>
+    }
+}
+
+/// Fetches the apply page's code into the cache once the pointer, a finger or keyboard focus
+/// reaches "Apply" (the files are named by the build in the home page's
+/// `temujanji-prefetch-apply` meta), so that the tap shows the form without waiting for them.
+fn prefetch_apply() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static DONE: AtomicBool = AtomicBool::new(false);
+    if DONE.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let files = document
+        .query_selector("meta[name=temujanji-prefetch-apply]")
+        .ok()
+        .flatten()
+        .and_then(|meta| meta.get_attribute("content"))
+        .unwrap_or_default();
+    let Some(head) = document.head() else {
+        return;
+    };
+    for href in files.split_whitespace() {
+        if let Ok(link) = document.create_element("link") {
+            let _ = link.set_attribute("rel", "prefetch");
+            let _ = link.set_attribute("href", href);
+            let _ = head.append_child(&link);
+        }
     }
 }
