@@ -118,11 +118,11 @@ fn App() -> impl IntoView {
                         view={Lazy::<SlipRoute>::new()}
                     />
                     <Route path=path!("/staff") view={Lazy::<StaffRoute>::new()} />
-                    <Route path=path!("/staff/config") view={Lazy::<StaffConfigRoute>::new()} />
-                    <Route path=path!("/staff/reports") view={Lazy::<StaffReportsRoute>::new()} />
-                    <Route path=path!("/staff/blocks") view={Lazy::<StaffBlocksRoute>::new()} />
-                    <Route path=path!("/staff/audit") view={Lazy::<StaffAuditRoute>::new()} />
-                    <Route path=path!("/display/:branch") view={Lazy::<DisplayRoute>::new()} />
+                    <Route path=path!("/staff/config") view={Lazy::<StaffRoute>::new()} />
+                    <Route path=path!("/staff/reports") view={Lazy::<StaffRoute>::new()} />
+                    <Route path=path!("/staff/blocks") view={Lazy::<StaffRoute>::new()} />
+                    <Route path=path!("/staff/audit") view={Lazy::<StaffRoute>::new()} />
+                    <Route path=path!("/display/:branch") view={Lazy::<StaffRoute>::new()} />
                 </Routes>
             </main>
             <footer class="footer">
@@ -179,7 +179,8 @@ impl LazyRoute for SlipRoute {
     }
 }
 
-/// `/staff`: sign-in and the day at the counter, loaded on demand.
+/// `/staff`, `/staff/*` and `/display/:branch`: the staff pages and the hall's display, loaded
+/// on demand as one group (see `staff::StaffPages`).
 struct StaffRoute;
 
 #[lazy_route]
@@ -189,77 +190,7 @@ impl LazyRoute for StaffRoute {
     }
 
     fn view(_this: Self) -> AnyView {
-        staff::StaffPage().into_any()
-    }
-}
-
-/// `/staff/config`: branch settings, loaded on demand.
-struct StaffConfigRoute;
-
-#[lazy_route]
-impl LazyRoute for StaffConfigRoute {
-    fn data() -> Self {
-        StaffConfigRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        staff::StaffConfigPage().into_any()
-    }
-}
-
-/// `/staff/reports`: reports, loaded on demand.
-struct StaffReportsRoute;
-
-#[lazy_route]
-impl LazyRoute for StaffReportsRoute {
-    fn data() -> Self {
-        StaffReportsRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        staff::StaffReportsPage().into_any()
-    }
-}
-
-/// `/staff/blocks`: blocks, loaded on demand.
-struct StaffBlocksRoute;
-
-#[lazy_route]
-impl LazyRoute for StaffBlocksRoute {
-    fn data() -> Self {
-        StaffBlocksRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        staff::StaffBlocksPage().into_any()
-    }
-}
-
-/// `/staff/audit`: the audit log, loaded on demand.
-struct StaffAuditRoute;
-
-#[lazy_route]
-impl LazyRoute for StaffAuditRoute {
-    fn data() -> Self {
-        StaffAuditRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        staff::StaffAuditPage().into_any()
-    }
-}
-
-/// `/display/:branch`: the waiting hall's screen, loaded on demand.
-struct DisplayRoute;
-
-#[lazy_route]
-impl LazyRoute for DisplayRoute {
-    fn data() -> Self {
-        DisplayRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        staff::display::DisplayPage().into_any()
+        staff::StaffPages().into_any()
     }
 }
 

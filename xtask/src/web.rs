@@ -210,7 +210,7 @@ const PAGES: [(&str, &str, Option<&str>); 7] = [
     ("pages/manage.html", "manage", Some("manage")),
     ("pages/slip.html", "slip", Some("slip")),
     ("pages/staff.html", "other", Some("staff")),
-    ("pages/display.html", "other", Some("display")),
+    ("pages/display.html", "other", Some("staff")),
     ("pages/not-found.html", "other", None),
 ];
 

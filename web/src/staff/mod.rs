@@ -141,6 +141,26 @@ fn BranchChoice(branch: RwSignal<String>) -> impl IntoView {
         .into_any()
 }
 
+/// Every staff page, by the address: one lazy route for all of them (and the hall's display),
+/// so that their code is one group of chunks rather than one per page, which would multiply
+/// the chunks every other lazy page needs (code shared by a different set of pages is a chunk
+/// of its own).
+#[component]
+pub fn StaffPages() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    move || {
+        let path = location.pathname.get();
+        match path.as_str() {
+            "/staff/config" => view! { <StaffConfigPage /> }.into_any(),
+            "/staff/reports" => view! { <StaffReportsPage /> }.into_any(),
+            "/staff/blocks" => view! { <StaffBlocksPage /> }.into_any(),
+            "/staff/audit" => view! { <StaffAuditPage /> }.into_any(),
+            _ if path.starts_with("/display/") => view! { <display::DisplayPage /> }.into_any(),
+            _ => view! { <StaffPage /> }.into_any(),
+        }
+    }
+}
+
 /// The board, behind sign-in.
 #[component]
 pub fn StaffPage() -> impl IntoView {
