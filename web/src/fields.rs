@@ -8,7 +8,7 @@ use temujanji_shared::error::ValidationError;
 use temujanji_shared::problem::ProblemType;
 
 use crate::api::Failure;
-use crate::i18n::{Text, tr, use_lang};
+use crate::i18n::{Text, Wording, tr, use_lang};
 
 /// The element id of a field, from its dotted API path (`applicant.address.postcode` →
 /// `applicant-address-postcode`), so that API errors and inputs line up.
@@ -75,8 +75,8 @@ impl OneField {
 pub fn TextField(
     /// Dotted field path; the element id is derived from it.
     path: &'static str,
-    label: Text,
-    #[prop(optional)] hint: Option<Text>,
+    #[prop(into)] label: Wording,
+    #[prop(optional, into)] hint: Option<Wording>,
     value: RwSignal<String>,
     #[prop(into)] error: Signal<Option<String>>,
     /// Called when the field loses focus (to start showing its errors).

@@ -13,9 +13,41 @@ pub fn use_lang() -> ReadSignal<Lang> {
     expect_context::<ReadSignal<Lang>>()
 }
 
+/// A fixed text in both languages: [`Text`], and each lazy page's own (`ApplyText`,
+/// `StaffText`), declared by `texts!`.
+pub trait Words: Copy + Send + Sync + 'static {
+    fn get(self, lang: Lang) -> &'static str;
+}
+
+/// A fixed text of any kind, for a component that shows any page's words (a field's label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wording {
+    ms: &'static str,
+    en: &'static str,
+}
+
+impl Wording {
+    pub fn get(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Ms => self.ms,
+            Lang::En => self.en,
+        }
+    }
+}
+
+impl<T: Words> From<T> for Wording {
+    fn from(text: T) -> Wording {
+        Wording {
+            ms: text.get(Lang::Ms),
+            en: text.get(Lang::En),
+        }
+    }
+}
+
 /// A reactive text in the current language, for use in views.
-pub fn tr(text: Text) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+pub fn tr(text: impl Into<Wording>) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
     let lang = use_lang();
+    let text = text.into();
     move || text.get(lang.get())
 }
 
@@ -37,6 +69,12 @@ macro_rules! texts {
                 }
             }
         }
+
+        impl $crate::i18n::Words for $enum {
+            fn get(self, lang: Lang) -> &'static str {
+                $enum::get(self, lang)
+            }
+        }
     };
 }
 
@@ -48,12 +86,7 @@ texts! { Text {
     ServiceName => "Temujanji Dalam Talian", "Online Appointments";
     Loading => "Memuatkan…", "Loading…";
     Back => "Kembali", "Back";
-    Continue => "Teruskan", "Continue";
-    Change => "Ubah", "Change";
-    StartAgain => "Mula semula", "Start again";
     DidYouMean => "Adakah anda maksudkan", "Did you mean";
-    StartAgainConfirm => "Buang semua pilihan dan butiran yang telah diisi, dan mula semula?",
-        "Discard every choice and detail filled in so far, and start again?";
     HomeIntro => "Kaunter imigresen hanya melayan pemohon yang mempunyai temujanji. Tempah masa anda di sini, dan bawa slip temujanji ke kaunter.",
         "Immigration counters serve only applicants with an appointment. Book your time here and bring the appointment slip to the counter.";
     ApplyCta => "Mohon temujanji", "Apply for an appointment";
@@ -84,18 +117,8 @@ texts! { Text {
     DocumentsHeading => "Dokumen yang perlu dibawa", "Documents to bring";
     Fee => "Bayaran", "Fee";
     CardOnly => temujanji_shared::rules::PAYMENT_MS, temujanji_shared::rules::PAYMENT_EN;
-    ApplyHeading => "Permohonan temujanji", "Apply for an appointment";
-    StepEmail => "E-mel", "E-mail";
-    StepCode => "Kod pengesahan", "Verification code";
-    StepService => "Perkhidmatan dan cawangan", "Service and branch";
-    StepSlot => "Tarikh dan masa", "Date and time";
-    StepDetails => "Butiran pemohon", "Your details";
-    StepReview => "Semak dan hantar", "Check and submit";
-    EmailIntro => "Kami akan menghantar kod pengesahan ke alamat e‑mel ini. Slip dan peringatan juga dihantar ke sini.",
-        "We will send a verification code to this address. The slip and reminders go there too.";
     EmailLabel => "Alamat e‑mel", "E-mail address";
     EmailHint => "Contoh: nama@contoh.com", "For example: name@example.com";
-    SendCode => "Hantar kod", "Send code";
     Sending => "Sedang menghantar…", "Sending…";
     CodeLabel => "Kod 6 digit", "6-digit code";
     Verify => "Sahkan", "Verify";
@@ -103,15 +126,6 @@ texts! { Text {
     ResendCode => "Hantar semula kod", "Send the code again";
     CodeResent => "Kod baharu telah dihantar.", "A new code has been sent.";
     WrongEmail => "Guna alamat e‑mel lain", "Use another e-mail address";
-    ServiceLabel => "Perkhidmatan", "Service";
-    ChooseService => "Pilih perkhidmatan", "Choose a service";
-    BranchSearchLabel => "Cari cawangan (nama atau negeri)", "Search branches (name or state)";
-    BranchSearchHint => "Hanya cawangan yang menawarkan perkhidmatan ini ditunjukkan.",
-        "Only branches offering this service are shown.";
-    BranchLabel => "Cawangan", "Branch";
-    NoBranchMatches => "Tiada cawangan sepadan dengan carian anda.", "No branch matches your search.";
-    ChooseServiceFirst => "Pilih perkhidmatan dahulu.", "Choose a service first.";
-    ChooseBranch => "Pilih cawangan", "Choose a branch";
     CalendarHelp => "Pilih hari yang masih ada tempat, kemudian pilih masa.",
         "Choose an open day, then a time with places left.";
     PrevMonth => "Bulan sebelumnya", "Previous month";
@@ -127,50 +141,14 @@ texts! { Text {
     ChooseDayFirst => "Pilih hari pada kalendar untuk melihat masa.", "Choose a day on the calendar to see its times.";
     NoSlotsThatDay => "Tiada masa lagi pada hari ini. Pilih hari lain.", "No times left on this day. Choose another day.";
     ChooseSlot => "Pilih masa", "Choose a time";
-    ChooseDate => "Pilih tarikh pada kalendar, kemudian pilih masa", "Choose a date on the calendar, then a time";
-    NameLabel => "Nama penuh (seperti dalam dokumen pengenalan)", "Full name (as on your identity document)";
-    NameHint => "Contoh: Ahmad bin Ali", "For example: Ahmad bin Ali";
-    IdTypeLabel => "Jenis dokumen pengenalan", "Identity document type";
-    IdMykad => "MyKad (warganegara Malaysia)", "MyKad (Malaysian citizen)";
-    IdPassport => "Pasport (bukan warganegara)", "Passport (non-citizen)";
-    MykadLabel => "Nombor MyKad", "MyKad number";
-    MykadHint => "12 digit, dengan atau tanpa sempang: 900101-14-5678", "12 digits, with or without dashes: 900101-14-5678";
-    PassportLabel => "Nombor pasport", "Passport number";
-    PassportHint => "6 hingga 20 huruf dan digit", "6 to 20 letters and digits";
-    NationalityLabel => "Negara pengeluar pasport", "Passport issuing country";
-    NationalityHint => "Negara yang tertera pada pasport anda. Taip sebahagian namanya untuk memendekkan senarai, kemudian pilih.",
-        "The country named on your passport. Type part of its name to shorten the list, then choose it.";
-    CountrySearch => "Cari negara", "Search countries";
-    ChooseCountry => "Pilih negara", "Choose a country";
-    AddressHeading => "Alamat", "Address";
-    Line1Label => "Alamat baris 1", "Address line 1";
-    Line2Label => "Alamat baris 2 (jika ada)", "Address line 2 (optional)";
-    PostcodeLabel => "Poskod", "Postcode";
-    CityLabel => "Bandar", "Town or city";
-    StateLabel => "Negeri", "State";
-    ChooseState => "Pilih negeri", "Choose a state";
-    PhoneLabel => "Nombor telefon", "Phone number";
-    PhoneHint => "Contoh: 012-345 6789 atau +65 9123 4567", "For example: 012-345 6789 or +65 9123 4567";
-    VerifiedEmail => "E-mel (telah disahkan)", "E-mail (verified)";
     ErrorSummaryTitle => "Terdapat masalah", "There is a problem";
-    ReviewIntro => "Semak butiran anda. Tempat hanya ditempah apabila anda menghantar.",
-        "Check your details. The place is only taken when you submit.";
-    Submit => "Hantar dan tempah", "Submit and book";
-    Submitting => "Sedang menempah…", "Booking…";
     Applicant => "Pemohon", "Applicant";
     IdNumber => "Nombor pengenalan", "Identity number";
     Phone => "Telefon", "Phone";
-    Email => "E-mel", "E-mail";
-    Address => "Alamat", "Address";
     Branch => "Cawangan", "Branch";
     Service => "Perkhidmatan", "Service";
     Date => "Tarikh", "Date";
     Time => "Masa", "Time";
-    SlotTakenTitle => "Masa itu baru sahaja penuh", "That time has just been taken";
-    SlotTakenBody => "Seseorang telah menempah tempat terakhir. Butiran anda masih disimpan. Pilih salah satu masa terdekat ini:",
-        "Someone took the last place. Your details are kept. Choose one of these nearest times:";
-    NoNearbySlots => "Tiada masa kosong berdekatan. Pilih tarikh lain.", "No free times nearby. Choose another date.";
-    ChooseOtherDate => "Pilih tarikh lain", "Choose another date";
     SlipHeading => "Slip temujanji", "Appointment slip";
     BookedNotice => "Temujanji anda telah ditempah. Salinan slip telah dihantar ke e‑mel anda.",
         "Your appointment is booked. A copy of the slip has been e-mailed to you.";

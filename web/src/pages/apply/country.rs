@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use temujanji_shared::Lang;
 use temujanji_shared::country;
 
+use super::texts::ApplyText;
 use crate::i18n::{Text, tr, use_lang};
 
 /// Countries whose name (in either language) or code matches `search`; `chosen` always stays.
@@ -45,8 +46,8 @@ pub(super) fn CountryPicker(
     };
     view! {
         <div class="field" class:field-error=move || error.get().is_some()>
-            <label for="applicant-nationality">{tr(Text::NationalityLabel)}</label>
-            <p class="hint" id="applicant-nationality-hint">{tr(Text::NationalityHint)}</p>
+            <label for="applicant-nationality">{tr(ApplyText::NationalityLabel)}</label>
+            <p class="hint" id="applicant-nationality-hint">{tr(ApplyText::NationalityHint)}</p>
             {move || {
                 error
                     .get()
@@ -59,7 +60,7 @@ pub(super) fn CountryPicker(
                         }
                     })
             }}
-            <label for="country-search" class="sub-label">{tr(Text::CountrySearch)}</label>
+            <label for="country-search" class="sub-label">{tr(ApplyText::CountrySearch)}</label>
             <input
                 id="country-search"
                 type="search"
@@ -78,7 +79,7 @@ pub(super) fn CountryPicker(
                 <option value="" selected=move || value.get().is_empty()>
                     {move || {
                         let shown = options.get().len();
-                        format!("{} ({shown})", Text::ChooseCountry.get(lang.get()))
+                        format!("{} ({shown})", ApplyText::ChooseCountry.get(lang.get()))
                     }}
                 </option>
                 {move || {

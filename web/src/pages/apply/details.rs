@@ -7,6 +7,7 @@ use temujanji_shared::wire::{FieldErrorBody, IdType};
 
 use super::country::CountryPicker;
 use super::journey::{DraftDetails, Journey, Step};
+use super::texts::ApplyText;
 use crate::fields::{ErrorSummary, Listed, TextField, field_id};
 use crate::i18n::{Text, tr, use_lang};
 
@@ -181,16 +182,16 @@ pub(super) fn DetailsStep() -> impl IntoView {
             <ErrorSummary problems attempt=submitted />
             <TextField
                 path="applicant.name"
-                label=Text::NameLabel
-                hint=Text::NameHint
+                label=ApplyText::NameLabel
+                hint=ApplyText::NameHint
                 value=details.name
                 error=error_for("applicant.name")
                 on_blur=touch("applicant.name")
                 autocomplete="name"
             />
             <fieldset class="field" id="applicant-id_type">
-                <legend>{tr(Text::IdTypeLabel)}</legend>
-                {[(IdType::Mykad, Text::IdMykad), (IdType::Passport, Text::IdPassport)]
+                <legend>{tr(ApplyText::IdTypeLabel)}</legend>
+                {[(IdType::Mykad, ApplyText::IdMykad), (IdType::Passport, ApplyText::IdPassport)]
                     .into_iter()
                     .map(|(kind, text)| {
                         let id = format!("id-type-{}", kind.code());
@@ -215,8 +216,8 @@ pub(super) fn DetailsStep() -> impl IntoView {
                     view! {
                         <TextField
                             path="applicant.id_number"
-                            label=Text::PassportLabel
-                            hint=Text::PassportHint
+                            label=ApplyText::PassportLabel
+                            hint=ApplyText::PassportHint
                             value=details.id_number
                             error=error_for("applicant.id_number")
                             on_blur=touch("applicant.id_number")
@@ -233,8 +234,8 @@ pub(super) fn DetailsStep() -> impl IntoView {
                     view! {
                         <TextField
                             path="applicant.id_number"
-                            label=Text::MykadLabel
-                            hint=Text::MykadHint
+                            label=ApplyText::MykadLabel
+                            hint=ApplyText::MykadHint
                             value=details.id_number
                             error=error_for("applicant.id_number")
                             on_blur=touch("applicant.id_number")
@@ -245,10 +246,10 @@ pub(super) fn DetailsStep() -> impl IntoView {
                 }
             }}
             <fieldset class="group">
-                <legend>{tr(Text::AddressHeading)}</legend>
+                <legend>{tr(ApplyText::AddressHeading)}</legend>
                 <TextField
                     path="applicant.address.line1"
-                    label=Text::Line1Label
+                    label=ApplyText::Line1Label
                     value=details.line1
                     error=error_for("applicant.address.line1")
                     on_blur=touch("applicant.address.line1")
@@ -256,7 +257,7 @@ pub(super) fn DetailsStep() -> impl IntoView {
                 />
                 <TextField
                     path="applicant.address.line2"
-                    label=Text::Line2Label
+                    label=ApplyText::Line2Label
                     value=details.line2
                     error=error_for("applicant.address.line2")
                     on_blur=touch("applicant.address.line2")
@@ -264,7 +265,7 @@ pub(super) fn DetailsStep() -> impl IntoView {
                 />
                 <TextField
                     path="applicant.address.postcode"
-                    label=Text::PostcodeLabel
+                    label=ApplyText::PostcodeLabel
                     value=details.postcode
                     error=error_for("applicant.address.postcode")
                     on_blur=touch("applicant.address.postcode")
@@ -273,14 +274,14 @@ pub(super) fn DetailsStep() -> impl IntoView {
                 />
                 <TextField
                     path="applicant.address.city"
-                    label=Text::CityLabel
+                    label=ApplyText::CityLabel
                     value=details.city
                     error=error_for("applicant.address.city")
                     on_blur=touch("applicant.address.city")
                     autocomplete="address-level2"
                 />
                 <div class="field" class:field-error=move || state_error.get().is_some()>
-                    <label for="applicant-address-state">{tr(Text::StateLabel)}</label>
+                    <label for="applicant-address-state">{tr(ApplyText::StateLabel)}</label>
                     {move || {
                         state_error
                             .get()
@@ -295,7 +296,7 @@ pub(super) fn DetailsStep() -> impl IntoView {
                         on:blur=move |_| touched.update(|t| t.push("applicant.address.state"))
                     >
                         <option value="" selected=move || details.state.get().is_empty()>
-                            {tr(Text::ChooseState)}
+                            {tr(ApplyText::ChooseState)}
                         </option>
                         {State::ALL
                             .iter()
@@ -313,8 +314,8 @@ pub(super) fn DetailsStep() -> impl IntoView {
             </fieldset>
             <TextField
                 path="applicant.phone"
-                label=Text::PhoneLabel
-                hint=Text::PhoneHint
+                label=ApplyText::PhoneLabel
+                hint=ApplyText::PhoneHint
                 value=details.phone
                 error=error_for("applicant.phone")
                 on_blur=touch("applicant.phone")
@@ -323,34 +324,34 @@ pub(super) fn DetailsStep() -> impl IntoView {
                 inputmode="tel"
             />
             <p class="readonly">
-                <span class="label">{tr(Text::VerifiedEmail)}</span>
+                <span class="label">{tr(ApplyText::VerifiedEmail)}</span>
                 <span>{move || email.get()}</span>
             </p>
             <div class="button-row">
                 <button type="button" class="button secondary" on:click=move |_| journey.go(Step::Slot)>
                     {tr(Text::Back)}
                 </button>
-                <button type="submit" class="button">{tr(Text::Continue)}</button>
+                <button type="submit" class="button">{tr(ApplyText::Continue)}</button>
             </div>
         </form>
     }
 }
 
 /// The label a field's problem is named by in the error summary.
-fn label_of(path: &str, passport: bool) -> Option<Text> {
+fn label_of(path: &str, passport: bool) -> Option<ApplyText> {
     Some(match path {
-        "applicant.name" => Text::NameLabel,
-        "applicant.id_type" => Text::IdTypeLabel,
-        "applicant.id_number" if passport => Text::PassportLabel,
-        "applicant.id_number" => Text::MykadLabel,
-        "applicant.nationality" => Text::NationalityLabel,
-        "applicant.address.line1" => Text::Line1Label,
-        "applicant.address.line2" => Text::Line2Label,
-        "applicant.address.postcode" => Text::PostcodeLabel,
-        "applicant.address.city" => Text::CityLabel,
-        "applicant.address.state" => Text::StateLabel,
-        "applicant.phone" => Text::PhoneLabel,
-        "applicant.email" => Text::Email,
+        "applicant.name" => ApplyText::NameLabel,
+        "applicant.id_type" => ApplyText::IdTypeLabel,
+        "applicant.id_number" if passport => ApplyText::PassportLabel,
+        "applicant.id_number" => ApplyText::MykadLabel,
+        "applicant.nationality" => ApplyText::NationalityLabel,
+        "applicant.address.line1" => ApplyText::Line1Label,
+        "applicant.address.line2" => ApplyText::Line2Label,
+        "applicant.address.postcode" => ApplyText::PostcodeLabel,
+        "applicant.address.city" => ApplyText::CityLabel,
+        "applicant.address.state" => ApplyText::StateLabel,
+        "applicant.phone" => ApplyText::PhoneLabel,
+        "applicant.email" => ApplyText::Email,
         _ => return None,
     })
 }

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use temujanji_shared::email::EmailAddress;
 
 use super::journey::{Journey, Step};
+use super::texts::ApplyText;
 use crate::api::Failure;
 use crate::fields::{Alert, ErrorSummary, OneField, Status};
 use crate::i18n::{Text, tr, use_lang};
@@ -64,7 +65,7 @@ pub(super) fn EmailStep() -> impl IntoView {
     view! {
         <form novalidate on:submit=on_submit>
             <ErrorSummary problems attempt=submitted />
-            <p>{tr(Text::EmailIntro)}</p>
+            <p>{tr(ApplyText::EmailIntro)}</p>
             <EmailField
                 value=email
                 error
@@ -73,7 +74,7 @@ pub(super) fn EmailStep() -> impl IntoView {
             <Alert failure />
             <Status text=status />
             <button type="submit" class="button" disabled=move || request.pending().get()>
-                {tr(Text::SendCode)}
+                {tr(ApplyText::SendCode)}
             </button>
         </form>
     }

@@ -13,6 +13,7 @@ use temujanji_shared::form::BookingForm;
 use temujanji_shared::wire::IdType;
 
 use super::details::Details;
+use super::texts::ApplyText;
 use crate::i18n::Text;
 use crate::session::Session;
 use crate::waitlist::HeldOffer;
@@ -37,14 +38,14 @@ impl Step {
         Step::Review,
     ];
 
-    pub(super) fn title(self) -> Text {
+    pub(super) fn title(self) -> ApplyText {
         match self {
-            Step::Email => Text::StepEmail,
-            Step::Code => Text::StepCode,
-            Step::Service => Text::StepService,
-            Step::Slot => Text::StepSlot,
-            Step::Details => Text::StepDetails,
-            Step::Review => Text::StepReview,
+            Step::Email => ApplyText::StepEmail,
+            Step::Code => ApplyText::StepCode,
+            Step::Service => ApplyText::StepService,
+            Step::Slot => ApplyText::StepSlot,
+            Step::Details => ApplyText::StepDetails,
+            Step::Review => ApplyText::StepReview,
         }
     }
 

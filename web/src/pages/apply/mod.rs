@@ -10,6 +10,7 @@ mod journey;
 mod review;
 mod service;
 mod slot;
+mod texts;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -22,6 +23,7 @@ use crate::pages::PageHeading;
 use crate::verify::CodeForm;
 use crate::waitlist::{OfferPanel, OfferState, check_offer};
 use journey::{Journey, Step, ask_before_leaving};
+use texts::ApplyText;
 
 /// The branches, loaded when the apply page opens (only it needs them).
 #[derive(Clone, Copy)]
@@ -111,7 +113,7 @@ pub fn ApplyPage() -> impl IntoView {
         let lang = lang.get();
         format!(
             "{} — {}",
-            Text::ApplyHeading.get(lang),
+            ApplyText::ApplyHeading.get(lang),
             step.get().title().get(lang)
         )
     });
@@ -195,7 +197,7 @@ pub fn ApplyPage() -> impl IntoView {
                                 on:click=move |_| {
                                     let confirmed = web_sys::window()
                                         .and_then(|w| {
-                                            w.confirm_with_message(Text::StartAgainConfirm.get(lang.get_untracked()))
+                                            w.confirm_with_message(ApplyText::StartAgainConfirm.get(lang.get_untracked()))
                                                 .ok()
                                         })
                                         .unwrap_or(false);
@@ -204,7 +206,7 @@ pub fn ApplyPage() -> impl IntoView {
                                     }
                                 }
                             >
-                                {tr(Text::StartAgain)}
+                                {tr(ApplyText::StartAgain)}
                             </button>
                         </p>
                     }

@@ -11,11 +11,12 @@ use temujanji_shared::wire::ClockTime;
 use super::Branches;
 use super::details::listed_from_server;
 use super::journey::{Journey, Step};
+use super::texts::ApplyText;
 use crate::Catalog;
 use crate::api::{self, Failure};
 use crate::calendar::nearest_free;
 use crate::fields::{Alert, ErrorSummary, Listed, Status, focus_element};
-use crate::i18n::{Text, long_date, tr, use_lang};
+use crate::i18n::{Text, Wording, long_date, tr, use_lang};
 use crate::session::Session;
 
 /// "HH:MM" plus a slot's length, for showing the slot as a range.
@@ -155,16 +156,16 @@ pub(super) fn ReviewStep() -> impl IntoView {
         submit
             .pending()
             .get()
-            .then(|| Text::Submitting.get(lang.get()).to_owned())
+            .then(|| ApplyText::Submitting.get(lang.get()).to_owned())
     });
-    let row = move |label: Text, value: Signal<String>, to: Step| {
+    let row = move |label: Wording, value: Signal<String>, to: Step| {
         view! {
             <div class="summary-row">
                 <dt>{tr(label)}</dt>
                 <dd>{move || value.get()}</dd>
                 <dd class="summary-action">
                     <button type="button" class="button link" on:click=change(to)>
-                        {tr(Text::Change)}
+                        {tr(ApplyText::Change)}
                         <span class="visually-hidden">{move || format!(" {}", label.get(lang.get()))}</span>
                     </button>
                 </dd>
@@ -190,30 +191,26 @@ pub(super) fn ReviewStep() -> impl IntoView {
     view! {
         <form novalidate on:submit=on_submit>
             <ErrorSummary problems=server_problems attempt=server_attempt />
-            <p>{tr(Text::ReviewIntro)}</p>
+            <p>{tr(ApplyText::ReviewIntro)}</p>
             <Show when=move || taken.get()>
                 <SlotTaken taken />
             </Show>
             <dl class="summary">
-                {row(
-                    Text::Service,
+                {row(Text::Service.into(),
                     Signal::derive(move || {
                         catalog.service(&service.get()).map(|s| s.name.get(lang.get()).to_owned()).unwrap_or_default()
                     }),
                     Step::Service,
                 )}
-                {row(
-                    Text::Branch,
+                {row(Text::Branch.into(),
                     Signal::derive(move || branches.branch(&branch.get()).map(|b| b.name).unwrap_or_default()),
                     Step::Service,
                 )}
-                {row(
-                    Text::Date,
+                {row(Text::Date.into(),
                     Signal::derive(move || date.get().map(|d| long_date(lang.get(), d)).unwrap_or_default()),
                     Step::Slot,
                 )}
-                {row(
-                    Text::Time,
+                {row(Text::Time.into(),
                     Signal::derive(move || {
                         let from = start.get().unwrap_or_default();
                         let minutes = branches.branch(&branch.get()).map(|b| b.slot_minutes);
@@ -224,18 +221,17 @@ pub(super) fn ReviewStep() -> impl IntoView {
                     }),
                     Step::Slot,
                 )}
-                {row(Text::Applicant, Signal::derive(move || details.name.get()), Step::Details)}
-                {row(
-                    Text::IdNumber,
+                {row(Text::Applicant.into(), Signal::derive(move || details.name.get()), Step::Details)}
+                {row(Text::IdNumber.into(),
                     Signal::derive(move || {
-                        let kind = if details.is_passport() { Text::IdPassport } else { Text::IdMykad };
+                        let kind = if details.is_passport() { ApplyText::IdPassport } else { ApplyText::IdMykad };
                         format!("{} — {}", details.id_number.get(), kind.get(lang.get()))
                     }),
                     Step::Details,
                 )}
-                {row(Text::Address, address, Step::Details)}
-                {row(Text::Phone, Signal::derive(move || details.phone.get()), Step::Details)}
-                {row(Text::Email, Signal::derive(move || email.get()), Step::Email)}
+                {row(ApplyText::Address.into(), address, Step::Details)}
+                {row(Text::Phone.into(), Signal::derive(move || details.phone.get()), Step::Details)}
+                {row(ApplyText::Email.into(), Signal::derive(move || email.get()), Step::Email)}
             </dl>
             <Alert failure />
             <Status text=status />
@@ -244,7 +240,7 @@ pub(super) fn ReviewStep() -> impl IntoView {
                     {tr(Text::Back)}
                 </button>
                 <button type="submit" class="button" id="submit-booking" disabled=move || submit.pending().get()>
-                    {tr(Text::Submit)}
+                    {tr(ApplyText::Submit)}
                 </button>
             </div>
         </form>
@@ -284,8 +280,8 @@ fn SlotTaken(taken: RwSignal<bool>) -> impl IntoView {
     view! {
         <div class="notice warning" id="slot-taken">
             <div role="alert">
-                <h2>{tr(Text::SlotTakenTitle)}</h2>
-                <p>{tr(Text::SlotTakenBody)}</p>
+                <h2>{tr(ApplyText::SlotTakenTitle)}</h2>
+                <p>{tr(ApplyText::SlotTakenBody)}</p>
             </div>
             <Suspense fallback=move || view! { <p role="status">{tr(Text::Loading)}</p> }>
                 {move || {
@@ -293,7 +289,7 @@ fn SlotTaken(taken: RwSignal<bool>) -> impl IntoView {
                         .get()
                         .map(|options| {
                             if options.is_empty() {
-                                return view! { <p>{tr(Text::NoNearbySlots)}</p> }.into_any();
+                                return view! { <p>{tr(ApplyText::NoNearbySlots)}</p> }.into_any();
                             }
                             view! {
                                 <ul class="alternatives">
@@ -327,7 +323,7 @@ fn SlotTaken(taken: RwSignal<bool>) -> impl IntoView {
                 }}
             </Suspense>
             <button type="button" class="button link" on:click=move |_| journey.go(Step::Slot)>
-                {tr(Text::ChooseOtherDate)}
+                {tr(ApplyText::ChooseOtherDate)}
             </button>
         </div>
     }

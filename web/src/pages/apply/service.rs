@@ -4,9 +4,10 @@ use leptos::prelude::*;
 
 use super::Branches;
 use super::journey::{Journey, Step};
+use super::texts::ApplyText;
 use crate::Catalog;
 use crate::fields::{CatalogRetry, ErrorSummary, Listed};
-use crate::i18n::{Text, tr, use_lang};
+use crate::i18n::{tr, use_lang};
 
 #[component]
 pub(super) fn ServiceStep() -> impl IntoView {
@@ -25,11 +26,11 @@ pub(super) fn ServiceStep() -> impl IntoView {
     let submitted = RwSignal::new(0u32);
     let service_error = Signal::derive(move || {
         ((submitted.get() > 0) && service.get().is_empty())
-            .then(|| Text::ChooseService.get(lang.get()).to_owned())
+            .then(|| ApplyText::ChooseService.get(lang.get()).to_owned())
     });
     let branch_error = Signal::derive(move || {
         ((submitted.get() > 0) && !service.get().is_empty() && branch.get().is_empty())
-            .then(|| Text::ChooseBranch.get(lang.get()).to_owned())
+            .then(|| ApplyText::ChooseBranch.get(lang.get()).to_owned())
     });
     let problems = Signal::derive(move || {
         let mut list = Vec::new();
@@ -84,7 +85,7 @@ pub(super) fn ServiceStep() -> impl IntoView {
             </Show>
             <ErrorSummary problems attempt=submitted />
             <div class="field" class:field-error=move || service_error.get().is_some()>
-                <label for="service">{tr(Text::ServiceLabel)}</label>
+                <label for="service">{tr(ApplyText::ServiceLabel)}</label>
                 {move || service_error.get().map(|e| view! { <p class="error-message" id="service-error">{e}</p> })}
                 <select
                     id="service"
@@ -101,7 +102,7 @@ pub(super) fn ServiceStep() -> impl IntoView {
                     }
                 >
                     <option value="" selected=move || service.get().is_empty()>
-                        {tr(Text::ChooseService)}
+                        {tr(ApplyText::ChooseService)}
                     </option>
                     {move || {
                         catalog
@@ -124,8 +125,8 @@ pub(super) fn ServiceStep() -> impl IntoView {
                 </select>
             </div>
             <div class="field" class:field-error=move || branch_error.get().is_some()>
-                <label for="branch-search">{tr(Text::BranchSearchLabel)}</label>
-                <p class="hint" id="branch-search-hint">{tr(Text::BranchSearchHint)}</p>
+                <label for="branch-search">{tr(ApplyText::BranchSearchLabel)}</label>
+                <p class="hint" id="branch-search-hint">{tr(ApplyText::BranchSearchHint)}</p>
                 {move || branch_error.get().map(|e| view! { <p class="error-message" id="branch-error">{e}</p> })}
                 <input
                     id="branch-search"
@@ -137,14 +138,14 @@ pub(super) fn ServiceStep() -> impl IntoView {
                 />
             </div>
             <fieldset class="branch-choices">
-                <legend>{tr(Text::BranchLabel)}</legend>
+                <legend>{tr(ApplyText::BranchLabel)}</legend>
                 {move || {
                     if service.get().is_empty() {
-                        return view! { <p class="hint">{tr(Text::ChooseServiceFirst)}</p> }.into_any();
+                        return view! { <p class="hint">{tr(ApplyText::ChooseServiceFirst)}</p> }.into_any();
                     }
                     let list = matching();
                     if list.is_empty() {
-                        return view! { <p class="hint">{tr(Text::NoBranchMatches)}</p> }.into_any();
+                        return view! { <p class="hint">{tr(ApplyText::NoBranchMatches)}</p> }.into_any();
                     }
                     list.into_iter()
                         .map(|b| {
@@ -181,7 +182,7 @@ pub(super) fn ServiceStep() -> impl IntoView {
                 }}
             </fieldset>
             <div class="button-row">
-                <button type="submit" class="button">{tr(Text::Continue)}</button>
+                <button type="submit" class="button">{tr(ApplyText::Continue)}</button>
             </div>
         </form>
     }

@@ -4,10 +4,11 @@ use leptos::prelude::*;
 
 use super::Branches;
 use super::journey::{Journey, Step};
+use super::texts::ApplyText;
 use crate::Catalog;
 use crate::calendar::SlotPicker;
 use crate::fields::{ErrorSummary, Listed};
-use crate::i18n::{Text, tr, use_lang};
+use crate::i18n::{Text, Wording, tr, use_lang};
 
 #[component]
 pub(super) fn SlotStep() -> impl IntoView {
@@ -26,9 +27,9 @@ pub(super) fn SlotStep() -> impl IntoView {
     let submitted = RwSignal::new(0u32);
     let error = Signal::derive(move || {
         let missing = if date.get().is_none() {
-            Text::ChooseDate
+            Wording::from(ApplyText::ChooseDate)
         } else {
-            Text::ChooseSlot
+            Wording::from(Text::ChooseSlot)
         };
         ((submitted.get() > 0) && start.get().is_none()).then(|| missing.get(lang.get()).to_owned())
     });
@@ -68,7 +69,7 @@ pub(super) fn SlotStep() -> impl IntoView {
                 <button type="button" class="button secondary" on:click=move |_| journey.go(Step::Service)>
                     {tr(Text::Back)}
                 </button>
-                <button type="submit" class="button">{tr(Text::Continue)}</button>
+                <button type="submit" class="button">{tr(ApplyText::Continue)}</button>
             </div>
         </form>
     }
