@@ -35,7 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, dir: &Path) {
                 web::resource("/{name}")
                     .guard(actix_web::guard::fn_guard(move |ctx| {
                         accepts_brotli(ctx.head())
-                            && brotli_file(&brotli_dir, ctx.head().uri.path()).is_some()
+                            && brotli_path(&brotli_dir, ctx.head().uri.path())
+                                .is_some_and(|file| file.is_file())
                     }))
                     .route(web::get().to(move |req: HttpRequest| {
                         let assets = assets.clone();
@@ -67,20 +68,20 @@ fn accepts_brotli(head: &actix_web::dev::RequestHead) -> bool {
         })
 }
 
-/// `assets/NAME.br` for the path `/assets/NAME`, if the build made one. Names are single
-/// path segments without dots' tricks: anything else is left to `Files`.
-fn brotli_file(assets: &Path, path: &str) -> Option<PathBuf> {
+/// Where `assets/NAME.br` would be for the path `/assets/NAME`. Names are single path
+/// segments without dots' tricks: anything else is left to `Files`.
+fn brotli_path(assets: &Path, path: &str) -> Option<PathBuf> {
     let name = path.strip_prefix("/assets/")?;
     if name.is_empty() || name.contains('/') || name.contains("..") || name.ends_with(".br") {
         return None;
     }
-    let file = assets.join(format!("{name}.br"));
-    file.is_file().then_some(file)
+    Some(assets.join(format!("{name}.br")))
 }
 
-/// Sends `NAME.br` as `NAME`, brotli-encoded, with `NAME`'s content type.
+/// Sends `NAME.br` as `NAME`, brotli-encoded, with `NAME`'s content type (the route's guard
+/// found the file).
 fn serve_brotli(assets: &Path, req: &HttpRequest) -> HttpResponse {
-    let Some(file) = brotli_file(assets, req.path()) else {
+    let Some(file) = brotli_path(assets, req.path()) else {
         return HttpResponse::NotFound().finish();
     };
     let mime = actix_files::file_extension_to_mime(
@@ -138,12 +139,24 @@ async fn spa_missing() -> HttpResponse {
 /// What a path outside `/assets` and the API is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
-    /// One of the SPA's routes (keep in step with `web/src/lib.rs`).
-    Route,
+    /// One of the SPA's routes (keep in step with `web/src/lib.rs`), with the file of `dist/`
+    /// that serves it (see `xtask/src/web.rs`): `index.html` with the page's own first paint
+    /// and hints for its route's code.
+    Route(&'static str),
     /// Looks like a page but is none: 404, with the SPA to say so.
     Unknown,
     /// Names a file (its last segment has an extension): 404, empty.
     File,
+}
+
+impl Page {
+    /// The file of `dist/` a page-like path is answered with.
+    fn file(self) -> &'static str {
+        match self {
+            Page::Route(file) => file,
+            Page::Unknown | Page::File => "pages/not-found.html",
+        }
+    }
 }
 
 /// Which kind of path `path` is.
@@ -153,36 +166,15 @@ pub fn page(path: &str) -> Page {
     if last.contains('.') {
         return Page::File;
     }
-    let one = |s: &str| !s.is_empty();
-    let known = match segments.as_slice() {
-        [""] | ["apply"] | ["manage"] | ["staff"] => true,
-        ["staff", "config" | "reports" | "blocks" | "audit"] => true,
-        ["appointment", reference] => one(reference),
-        ["display", branch] => one(branch),
-        _ => false,
-    };
-    if known { Page::Route } else { Page::Unknown }
-}
-
-/// The page file of `dist/` for `path` (see `xtask/src/web.rs`): each is `index.html` with the
-/// page's own first paint and hints for its route's code.
-fn page_file(path: &str, kind: Page) -> &'static str {
-    if kind == Page::Unknown {
-        return "pages/not-found.html";
-    }
-    match path
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or_default()
-    {
-        "apply" => "pages/apply.html",
-        "manage" => "pages/manage.html",
-        "appointment" => "pages/slip.html",
-        "staff" => "pages/staff.html",
-        "display" => "pages/display.html",
-        _ => "index.html",
-    }
+    Page::Route(match segments.as_slice() {
+        [""] => "index.html",
+        ["apply"] => "pages/apply.html",
+        ["manage"] => "pages/manage.html",
+        ["staff"] | ["staff", "config" | "reports" | "blocks" | "audit"] => "pages/staff.html",
+        ["appointment", reference] if !reference.is_empty() => "pages/slip.html",
+        ["display", branch] if !branch.is_empty() => "pages/display.html",
+        _ => return Page::Unknown,
+    })
 }
 
 /// Answers a page path with the SPA's page (404 for a path that is no page).
@@ -230,7 +222,7 @@ impl actix_web::dev::Service<ServiceRequest> for SpaIndex {
                 return Ok(ServiceResponse::new(req, response));
             }
             // A build from before the per-page files has only `index.html`.
-            let mut index = dist.join(page_file(req.path(), kind));
+            let mut index = dist.join(kind.file());
             if !index.is_file() {
                 index = dist.join("index.html");
             }
@@ -260,16 +252,16 @@ mod tests {
 
     #[test]
     fn the_spas_routes_are_pages_and_the_rest_not_found() {
-        for path in [
-            "/",
-            "/apply",
-            "/manage",
-            "/appointment/ABCDE-FGHJK",
-            "/staff",
-            "/staff/audit",
-            "/display/SGR-SHA",
+        for (path, file) in [
+            ("/", "index.html"),
+            ("/apply", "pages/apply.html"),
+            ("/manage", "pages/manage.html"),
+            ("/appointment/ABCDE-FGHJK", "pages/slip.html"),
+            ("/staff", "pages/staff.html"),
+            ("/staff/audit", "pages/staff.html"),
+            ("/display/SGR-SHA", "pages/display.html"),
         ] {
-            assert_eq!(page(path), Page::Route, "{path}");
+            assert_eq!(page(path), Page::Route(file), "{path}");
         }
         for path in [
             "/nowhere",

@@ -220,14 +220,7 @@ fn key_target(key: &str, from: NaiveDate) -> Option<NaiveDate> {
 /// Moves keyboard focus to the button of `date`, once it is on the page.
 fn focus_day(date: NaiveDate) {
     request_animation_frame(move || {
-        let selector = format!(".day[data-date='{date}']");
-        if let Some(el) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.query_selector(&selector).ok().flatten())
-            .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok())
-        {
-            let _ = el.focus();
-        }
+        crate::fields::focus_selector(&format!(".day[data-date='{date}']"));
     });
 }
 

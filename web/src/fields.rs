@@ -110,18 +110,7 @@ pub fn TextField(
         <div class="field" class:field-error=move || error.get().is_some()>
             <label for=id.clone()>{tr(label)}</label>
             {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{tr(hint)}</p> })}
-            {move || {
-                error
-                    .get()
-                    .map(|message| {
-                        view! {
-                            <p class="error-message" id=error_id.clone()>
-                                <span class="visually-hidden">{tr(Text::ErrorPrefix)}" "</span>
-                                {message}
-                            </p>
-                        }
-                    })
-            }}
+            <FieldError id=error_id error />
             <input
                 id=id.clone()
                 name=id.clone()
@@ -206,12 +195,17 @@ pub fn ErrorSummary(
 
 /// Moves keyboard focus to the element with `id`, if it exists.
 pub fn focus_element(id: &str) {
+    focus(web_sys::window().and_then(|w| w.document()?.get_element_by_id(id)));
+}
+
+/// Moves keyboard focus to the first element matching the CSS `selector`, if any.
+pub fn focus_selector(selector: &str) {
+    focus(web_sys::window().and_then(|w| w.document()?.query_selector(selector).ok()?));
+}
+
+fn focus(element: Option<web_sys::Element>) {
     use wasm_bindgen::JsCast;
-    if let Some(el) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-    {
+    if let Some(el) = element.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
         let _ = el.focus();
     }
 }
@@ -223,6 +217,22 @@ pub fn Status(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
         <p class="status" role="status" aria-live="polite">
             {move || text.get().unwrap_or_default()}
         </p>
+    }
+}
+
+/// A field's error message (`id` for its `aria-describedby`), while it has one; "Error:" is
+/// read out before it.
+#[component]
+pub fn FieldError(id: String, #[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        error.get().map(|message| {
+            view! {
+                <p class="error-message" id=id.clone()>
+                    <span class="visually-hidden">{tr(Text::ErrorPrefix)}" "</span>
+                    {message}
+                </p>
+            }
+        })
     }
 }
 

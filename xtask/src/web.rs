@@ -201,6 +201,9 @@ pub fn build() -> Result<(), String> {
     Ok(())
 }
 
+/// The home page's meta naming the apply route's files, for `pages::home` to prefetch.
+const PREFETCH_META: &str = "temujanji-prefetch-apply";
+
 /// The pages `dist/` serves, each `index.html` with its own first paint and hints (see
 /// `api/src/spa.rs`, which picks one by path): (file, shell of `web/static/shell/`, the lazy
 /// route whose wasm it preloads).
@@ -243,7 +246,7 @@ fn write_pages(
                 })
                 .collect::<String>(),
             None if shell == "home" => format!(
-                "  <meta name=\"temujanji-prefetch-apply\" content=\"{}\">\n",
+                "  <meta name=\"{PREFETCH_META}\" content=\"{}\">\n",
                 assets_of("apply")?
                     .iter()
                     .map(|name| format!("/assets/{name}"))
@@ -459,7 +462,7 @@ pub fn first_load(dist: &Path) -> Result<FirstLoad, String> {
     // What the home page only names for a later prefetch is not part of its first load.
     let index: String = read(&dist.join("index.html"))?
         .lines()
-        .filter(|line| !line.contains("temujanji-prefetch-apply"))
+        .filter(|line| !line.contains(PREFETCH_META))
         .collect::<Vec<_>>()
         .join("\n");
     let mut needed: Vec<String> = Vec::new();

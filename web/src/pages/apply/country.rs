@@ -6,7 +6,8 @@ use temujanji_shared::Lang;
 use temujanji_shared::country;
 
 use super::texts::ApplyText;
-use crate::i18n::{Text, tr, use_lang};
+use crate::fields::FieldError;
+use crate::i18n::{tr, use_lang};
 
 /// Countries whose name (in either language) or code matches `search`; `chosen` always stays.
 fn matching(lang: Lang, search: &str, chosen: &str) -> Vec<(&'static str, &'static str)> {
@@ -48,18 +49,7 @@ pub(super) fn CountryPicker(
         <div class="field" class:field-error=move || error.get().is_some()>
             <label for="applicant-nationality">{tr(ApplyText::NationalityLabel)}</label>
             <p class="hint" id="applicant-nationality-hint">{tr(ApplyText::NationalityHint)}</p>
-            {move || {
-                error
-                    .get()
-                    .map(|message| {
-                        view! {
-                            <p class="error-message" id="applicant-nationality-error">
-                                <span class="visually-hidden">{tr(Text::ErrorPrefix)}" "</span>
-                                {message}
-                            </p>
-                        }
-                    })
-            }}
+            <FieldError id="applicant-nationality-error".to_owned() error />
             <label for="country-search" class="sub-label">{tr(ApplyText::CountrySearch)}</label>
             <input
                 id="country-search"

@@ -31,19 +31,19 @@ fn some(value: String) -> Option<String> {
 }
 
 impl Details {
-    pub(super) fn new() -> Self {
-        let empty = DraftDetails::default();
+    /// The inputs, holding what the draft kept.
+    pub(super) fn new(draft: DraftDetails) -> Self {
         Details {
-            name: RwSignal::new(empty.name),
-            id_type: RwSignal::new(empty.id_type),
-            id_number: RwSignal::new(empty.id_number),
-            nationality: RwSignal::new(empty.nationality),
-            line1: RwSignal::new(empty.line1),
-            line2: RwSignal::new(empty.line2),
-            postcode: RwSignal::new(empty.postcode),
-            city: RwSignal::new(empty.city),
-            state: RwSignal::new(empty.state),
-            phone: RwSignal::new(empty.phone),
+            name: RwSignal::new(draft.name),
+            id_type: RwSignal::new(draft.id_type),
+            id_number: RwSignal::new(draft.id_number),
+            nationality: RwSignal::new(draft.nationality),
+            line1: RwSignal::new(draft.line1),
+            line2: RwSignal::new(draft.line2),
+            postcode: RwSignal::new(draft.postcode),
+            city: RwSignal::new(draft.city),
+            state: RwSignal::new(draft.state),
+            phone: RwSignal::new(draft.phone),
         }
     }
 

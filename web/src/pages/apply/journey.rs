@@ -110,22 +110,29 @@ impl Journey {
 
     /// A journey from the draft of this tab, if any, at the step the address names.
     pub(super) fn new() -> Journey {
-        let draft = Draft::load().unwrap_or_default();
+        let Draft {
+            email,
+            resend_at,
+            service,
+            branch,
+            date,
+            start,
+            details,
+        } = Draft::load().unwrap_or_default();
         let session = RwSignal::new(Session::current());
-        let email = if draft.email.is_empty() {
+        let email = if email.is_empty() {
             session.get_untracked().map(|s| s.email).unwrap_or_default()
         } else {
-            draft.email.clone()
+            email
         };
-        let details = Details::new();
-        details.restore(&draft.details);
+        let details = Details::new(details);
         let navigate = use_navigate();
         let query = use_query_map();
         let email = RwSignal::new(email);
-        let service = RwSignal::new(draft.service.clone());
-        let branch = RwSignal::new(draft.branch.clone());
-        let date = RwSignal::new(draft.date);
-        let start = RwSignal::new(draft.start.clone());
+        let service = RwSignal::new(service);
+        let branch = RwSignal::new(branch);
+        let date = RwSignal::new(date);
+        let start = RwSignal::new(start);
         let step = Memo::new(move |_| {
             let furthest = furthest(session, email, service, branch, date, start, details);
             let asked = query.with(|q| q.get("step").and_then(|s| Step::from_code(&s)));
@@ -140,7 +147,7 @@ impl Journey {
             step,
             email,
             session,
-            resend_at: RwSignal::new(draft.resend_at),
+            resend_at: RwSignal::new(resend_at),
             service,
             branch,
             date,
