@@ -13,6 +13,8 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod events;
+pub mod home;
+pub mod html;
 pub mod idempotency;
 pub mod mail;
 pub mod outbox;

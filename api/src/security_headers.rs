@@ -59,8 +59,19 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
 impl SecurityHeaders {
     /// For the SPA built in `static_dir`, served at `public_url`.
     pub fn new(static_dir: &Path, public_url: Option<&str>) -> Self {
-        let index = std::fs::read_to_string(static_dir.join("index.html")).unwrap_or_default();
-        let scripts = inline_script_hashes(&index).join(" ");
+        // Every page's inline scripts (the home page has none; the app's pages start the app).
+        let mut pages = vec![static_dir.join("index.html")];
+        if let Ok(entries) = std::fs::read_dir(static_dir.join("pages")) {
+            pages.extend(entries.filter_map(|e| e.ok().map(|e| e.path())));
+        }
+        let mut hashes: Vec<String> = pages
+            .iter()
+            .filter_map(|page| std::fs::read_to_string(page).ok())
+            .flat_map(|html| inline_script_hashes(&html))
+            .collect();
+        hashes.sort();
+        hashes.dedup();
+        let scripts = hashes.join(" ");
         let app = format!(
             "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {scripts}; \
              style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; \

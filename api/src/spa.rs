@@ -10,9 +10,14 @@ use actix_files::{Files, NamedFile};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
-use actix_web::http::header::{ALLOW, CACHE_CONTROL, HeaderValue};
+use actix_web::http::header::{ALLOW, CACHE_CONTROL, HeaderValue, SET_COOKIE, VARY};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::problem::ApiError;
+use crate::routes::with_conn;
+use crate::state::AppState;
+use crate::{catalog, home};
 
 /// Asset names carry a hash of their content, so they never change once served.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -159,15 +164,19 @@ impl Page {
     }
 }
 
-/// Which kind of path `path` is.
-pub fn page(path: &str) -> Page {
+/// Which kind of path `path` is (`query`, the address's query string, picks between the first
+/// paints of one route).
+pub fn page(path: &str, query: &str) -> Page {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let last = segments.last().copied().unwrap_or_default();
     if last.contains('.') {
         return Page::File;
     }
     Page::Route(match segments.as_slice() {
-        [""] => "index.html",
+        [""] => HOME,
+        // A fresh journey opens at its first step, whose form is the first paint; a journey
+        // resumed at a later step (a reload, a restored tab, an offer's link) gets the neutral one.
+        ["apply"] if resumes_journey(query) => "pages/apply-resume.html",
         ["apply"] => "pages/apply.html",
         ["manage"] => "pages/manage.html",
         ["staff"] | ["staff", "config" | "reports" | "blocks" | "audit"] => "pages/staff.html",
@@ -175,6 +184,54 @@ pub fn page(path: &str) -> Page {
         ["display", branch] if !branch.is_empty() => "pages/display.html",
         _ => return Page::Unknown,
     })
+}
+
+/// Whether `/apply?{query}` resumes a journey (`step=` other than the first, or `offer=`).
+fn resumes_journey(query: &str) -> bool {
+    query.split('&').any(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (key == "step" && !value.is_empty() && value != "email") || key == "offer"
+    })
+}
+
+/// The home page's file (in Malay; see `crate::home` for both languages).
+const HOME: &str = "index.html";
+
+/// The home page in the visitor's language, with the services' documents and fees filled in
+/// (see `crate::home`).
+async fn home_page(req: &HttpRequest, dist: &Path) -> HttpResponse {
+    let cookie = req
+        .headers()
+        .get_all(actix_web::http::header::COOKIE)
+        .filter_map(|value| value.to_str().ok())
+        .find_map(home::cookie_value);
+    let (lang, remember) = home::language(req.query_string(), cookie);
+    let path = dist.join(home::file(lang));
+    let template = match std::fs::read_to_string(&path) {
+        Ok(template) => template,
+        Err(e) => {
+            tracing::error!(path = %path.display(), error = %e, "cannot read the home page");
+            return HttpResponse::ServiceUnavailable().finish();
+        }
+    };
+    let services = match req.app_data::<web::Data<AppState>>() {
+        Some(state) => with_conn(state, |conn, _| catalog::list_services(conn))
+            .await
+            .inspect_err(|e: &ApiError| {
+                tracing::error!(error = %e, "the home page's services could not be read");
+            })
+            .ok(),
+        None => None,
+    };
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type("text/html; charset=utf-8")
+        .insert_header((CACHE_CONTROL, "no-cache"))
+        .insert_header((VARY, "cookie"));
+    if remember {
+        response.insert_header((SET_COOKIE, home::remember(lang)));
+    }
+    response.body(home::render(&template, lang, services.as_deref()))
 }
 
 /// Answers a page path with the SPA's page (404 for a path that is no page).
@@ -214,11 +271,15 @@ impl actix_web::dev::Service<ServiceRequest> for SpaIndex {
                     .finish();
                 return Ok(ServiceResponse::new(req, response));
             }
-            let kind = page(req.path());
+            let kind = page(req.path(), req.query_string());
             if kind == Page::File {
                 let response = HttpResponse::NotFound()
                     .insert_header((CACHE_CONTROL, "no-store"))
                     .finish();
+                return Ok(ServiceResponse::new(req, response));
+            }
+            if kind == Page::Route(HOME) {
+                let response = home_page(&req, &dist).await;
                 return Ok(ServiceResponse::new(req, response));
             }
             // A build from before the per-page files has only `index.html`.
@@ -255,13 +316,19 @@ mod tests {
         for (path, file) in [
             ("/", "index.html"),
             ("/apply", "pages/apply.html"),
+            ("/apply?step=email", "pages/apply.html"),
+            ("/apply?lang=en", "pages/apply.html"),
+            ("/apply?step=slot", "pages/apply-resume.html"),
+            ("/apply?lang=en&step=review", "pages/apply-resume.html"),
+            ("/apply?offer=12", "pages/apply-resume.html"),
             ("/manage", "pages/manage.html"),
             ("/appointment/ABCDE-FGHJK", "pages/slip.html"),
             ("/staff", "pages/staff.html"),
             ("/staff/audit", "pages/staff.html"),
             ("/display/SGR-SHA", "pages/display.html"),
         ] {
-            assert_eq!(page(path), Page::Route(file), "{path}");
+            let (path, query) = path.split_once('?').unwrap_or((path, ""));
+            assert_eq!(page(path, query), Page::Route(file), "{path}?{query}");
         }
         for path in [
             "/nowhere",
@@ -270,10 +337,10 @@ mod tests {
             "/staff/other",
             "/a/b/c",
         ] {
-            assert_eq!(page(path), Page::Unknown, "{path}");
+            assert_eq!(page(path, ""), Page::Unknown, "{path}");
         }
         for path in ["/favicon.ico", "/robots.txt", "/apply/x.php", "/.env"] {
-            assert_eq!(page(path), Page::File, "{path}");
+            assert_eq!(page(path, ""), Page::File, "{path}");
         }
     }
 }

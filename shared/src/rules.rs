@@ -18,3 +18,14 @@ pub fn payment(lang: crate::Lang) -> &'static str {
         crate::Lang::En => PAYMENT_EN,
     }
 }
+
+/// A service's fee as shown to applicants: "Percuma" / "Free", or ringgit and sen ("RM200.00").
+pub fn fee(lang: crate::Lang, sen: i32) -> String {
+    if sen == 0 {
+        return match lang {
+            crate::Lang::Ms => "Percuma".to_owned(),
+            crate::Lang::En => "Free".to_owned(),
+        };
+    }
+    format!("RM{}.{:02}", sen / 100, sen % 100)
+}

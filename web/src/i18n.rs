@@ -323,15 +323,13 @@ pub fn long_date(lang: Lang, date: NaiveDate) -> String {
     )
 }
 
-/// "RM200.00"; a free service says so.
-pub fn money(lang: Lang, sen: i32) -> String {
-    if sen == 0 {
-        return match lang {
-            Lang::Ms => "Percuma".to_owned(),
-            Lang::En => "Free".to_owned(),
-        };
-    }
-    format!("RM{}.{:02}", sen / 100, sen % 100)
+/// The cookie that remembers the language for the server's home page too
+/// (`api/src/home.rs`).
+const LANG_COOKIE: &str = "temujanji-lang";
+
+fn html_document() -> Option<web_sys::HtmlDocument> {
+    use wasm_bindgen::JsCast;
+    web_sys::window()?.document()?.dyn_into().ok()
 }
 
 /// `?lang=` in the address wins, then the remembered choice, then Bahasa Melayu.
@@ -346,6 +344,14 @@ pub fn initial_lang() -> Lang {
                 .find_map(|pair| pair.strip_prefix("lang="))
                 .and_then(Lang::parse)
         });
+    // The cookie is what the server's home page reads and sets; the storage is from before it.
+    let from_cookie = || {
+        let cookies = html_document()?.cookie().ok()?;
+        cookies.split(';').find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == LANG_COOKIE).then(|| Lang::parse(value)).flatten()
+        })
+    };
     let remembered = || {
         window
             .as_ref()
@@ -353,7 +359,10 @@ pub fn initial_lang() -> Lang {
             .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
             .and_then(|v| Lang::parse(&v))
     };
-    from_query.or_else(remembered).unwrap_or_default()
+    from_query
+        .or_else(from_cookie)
+        .or_else(remembered)
+        .unwrap_or_default()
 }
 
 /// Remembers the choice and sets `<html lang>` so that assistive technology reads the page
@@ -364,6 +373,13 @@ pub fn remember_lang(lang: Lang) {
     };
     if let Ok(Some(storage)) = window.local_storage() {
         let _ = storage.set_item(STORAGE_KEY, lang.code());
+    }
+    // The server's home page (whole without the app) speaks the language of this cookie.
+    if let Some(document) = html_document() {
+        let _ = document.set_cookie(&format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            lang.code()
+        ));
     }
     if let Some(root) = window.document().and_then(|d| d.document_element()) {
         let _ = root.set_attribute("lang", lang.code());

@@ -6,6 +6,7 @@
 mod api;
 mod calendar;
 mod fields;
+mod first_paint;
 mod i18n;
 mod pages;
 mod proof_of_work;
@@ -28,19 +29,8 @@ use crate::i18n::{Text, initial_lang, remember_lang, tr};
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
-    remove_first_paint();
+    first_paint::take_over();
     leptos::mount::mount_to_body(App);
-}
-
-/// The page's first paint (`[data-shell]`, written into the HTML by the build so that text shows
-/// before the wasm runs) gives way to the app, in the same task: no blank frame between them.
-fn remove_first_paint() {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    while let Ok(Some(element)) = document.query_selector("[data-shell]") {
-        element.remove();
-    }
 }
 
 /// The services, loaded once and shared by every page (their texts are bilingual). The

@@ -12,9 +12,9 @@ use sha2::{Digest, Sha256};
 
 use crate::{cargo, cmd, root, target_dir};
 
-/// The first load (HTML, JS, wasm and CSS, gzip) must stay under this.
-/// (250 KB in decimal units, the stricter reading of the issue's "250 KB".)
-pub const FIRST_LOAD_BUDGET: usize = 250_000;
+/// The home page's first load (HTML, CSS and script, gzip) must stay under this (issue 9's
+/// 150 KB, in decimal units). The home page loads no wasm: see [`write_pages`].
+pub const FIRST_LOAD_BUDGET: usize = 150_000;
 
 /// wasm features rustc emits for wasm32-unknown-unknown, which wasm-opt must keep.
 const WASM_FEATURES: [&str; 6] = [
@@ -181,7 +181,14 @@ pub fn build() -> Result<(), String> {
     if index.contains("{{") {
         return Err("web/static/index.html has a placeholder the build does not fill".into());
     }
-    write_pages(&dist, &index, &route_assets)?;
+    let home_js = hashed(&root().join("web/static/home.js"), &assets, "home", "js")?;
+    let files = AppFiles {
+        js: js.clone(),
+        loader: format!("wasm_split-{key}.js"),
+        wasm: wasm.clone(),
+        home_js,
+    };
+    write_pages(&dist, &index, &route_assets, &files)?;
     precompress(&assets)?;
     let size = first_load(&dist)?;
     for (name, raw, gzip) in &size.files {
@@ -201,64 +208,145 @@ pub fn build() -> Result<(), String> {
     Ok(())
 }
 
-/// The home page's meta naming the apply route's files, for `pages::home` to prefetch.
+/// The home page's meta naming the apply page's files, for `web/static/home.js` to prefetch.
 const PREFETCH_META: &str = "temujanji-prefetch-apply";
 
-/// The pages `dist/` serves, each `index.html` with its own first paint and hints (see
-/// `api/src/spa.rs`, which picks one by path): (file, shell of `web/static/shell/`, the lazy
-/// route whose wasm it preloads).
-const PAGES: [(&str, &str, Option<&str>); 7] = [
-    ("index.html", "home", None),
-    ("pages/apply.html", "apply", Some("apply")),
-    ("pages/manage.html", "manage", Some("manage")),
-    ("pages/slip.html", "slip", Some("slip")),
-    ("pages/staff.html", "other", Some("staff")),
-    ("pages/display.html", "other", Some("staff")),
-    ("pages/not-found.html", "other", None),
+/// Where the server fills in the services' documents and fees (`api/src/home.rs`).
+pub const SERVICES_MARKER: &str = "<!--SERVICES-->";
+
+/// What a page of `dist/` is.
+enum Kind {
+    /// The home page in one language (shells under `web/static/shell/` or its `en/`): whole
+    /// without the app, which it does not load; the server fills in [`SERVICES_MARKER`].
+    Home(&'static str),
+    /// A page of the app, preloading the wasm chunks of its lazy route, if any.
+    App(Option<&'static str>),
+}
+
+/// The pages `dist/` serves (see `api/src/spa.rs`, which picks one by path and, for the home
+/// page, by language): (file, shell of `web/static/shell/`, kind).
+const PAGES: [(&str, &str, Kind); 9] = [
+    ("index.html", "home", Kind::Home("ms")),
+    ("pages/home.en.html", "home", Kind::Home("en")),
+    ("pages/apply.html", "apply", Kind::App(Some("apply"))),
+    (
+        "pages/apply-resume.html",
+        "apply-resume",
+        Kind::App(Some("apply")),
+    ),
+    ("pages/manage.html", "manage", Kind::App(Some("manage"))),
+    ("pages/slip.html", "slip", Kind::App(Some("slip"))),
+    ("pages/staff.html", "other", Kind::App(Some("staff"))),
+    ("pages/display.html", "other", Kind::App(Some("staff"))),
+    ("pages/not-found.html", "other", Kind::App(None)),
 ];
 
-/// Writes every page of [`PAGES`]: the page's first paint (the shell, in the HTML itself, so
-/// that text shows before the wasm runs; the app replaces it) and `preload` hints for its
-/// route's wasm chunks, fetched beside the main wasm instead of after it. The home page names
-/// the apply route's chunks for the app to prefetch when the pointer or focus reaches "Apply".
+/// The app's files a page names: the main JS and wasm (hashed names, under `/assets/`), and
+/// the home page's script.
+pub struct AppFiles {
+    pub js: String,
+    pub loader: String,
+    pub wasm: String,
+    pub home_js: String,
+}
+
+/// Writes every page of [`PAGES`] from the `index` template: the page's first paint (the
+/// shell, in the HTML itself, so that text shows before the wasm runs; the app replaces it).
+/// An app page preloads its route's wasm chunks beside the main wasm. The home page loads no
+/// wasm: its script prefetches the apply page's files (main and chunks) when the pointer,
+/// a finger or focus reaches "Apply".
 fn write_pages(
     dist: &Path,
     index: &str,
     route_assets: &std::collections::BTreeMap<String, Vec<String>>,
+    files: &AppFiles,
 ) -> Result<(), String> {
     let shell_dir = root().join("web/static/shell");
-    let frame = read(&shell_dir.join("frame.html"))?;
     let assets_of = |route: &str| -> Result<&Vec<String>, String> {
         route_assets
             .get(route)
             .ok_or_else(|| format!("no lazy route {route} in the split loader"))
     };
-    for (file, shell, route) in PAGES {
-        let main = read(&shell_dir.join(format!("{shell}.html")))?;
-        let hints = match route {
-            Some(route) => assets_of(route)?
-                .iter()
-                .map(|name| {
-                    format!(
-                        "  <link rel=\"preload\" href=\"/assets/{name}\" as=\"fetch\" \
-                         type=\"application/wasm\" crossorigin>\n"
-                    )
-                })
-                .collect::<String>(),
-            None if shell == "home" => format!(
-                "  <meta name=\"{PREFETCH_META}\" content=\"{}\">\n",
-                assets_of("apply")?
-                    .iter()
+    let (app_start, app_end) = ("<!--APP-->\n", "<!--/APP-->\n");
+    let (Some(from), Some(to)) = (index.find(app_start), index.find(app_end)) else {
+        return Err("web/static/index.html lacks its <!--APP--> section".into());
+    };
+    for (file, shell, kind) in PAGES {
+        let page = match kind {
+            Kind::Home(lang) => {
+                let dir = if lang == "ms" {
+                    shell_dir.clone()
+                } else {
+                    shell_dir.join(lang)
+                };
+                let frame = read(&dir.join("frame.html"))?;
+                let main = read(&dir.join(format!("{shell}.html")))?;
+                if !main.contains(SERVICES_MARKER) {
+                    return Err(format!("{shell}.html ({lang}) has no {SERVICES_MARKER}"));
+                }
+                let prefetch = [&files.js, &files.loader, &files.wasm]
+                    .into_iter()
+                    .chain(assets_of("apply")?)
                     .map(|name| format!("/assets/{name}"))
                     .collect::<Vec<_>>()
-                    .join(" ")
-            ),
-            None => String::new(),
+                    .join(" ");
+                let head = format!(
+                    "  <meta name=\"{PREFETCH_META}\" content=\"{prefetch}\">\n  \
+                     <script type=\"module\" src=\"/assets/{}\"></script>\n",
+                    files.home_js
+                );
+                let mut page = format!("{}{head}{}", &index[..from], &index[to + app_end.len()..]);
+                if lang == "en" {
+                    page = page
+                        .replacen("<html lang=\"ms\">", "<html lang=\"en\">", 1)
+                        .replacen(
+                            "<title>Temujanji Dalam Talian — Jabatan Imigresen Malaysia</title>",
+                            "<title>Online Appointments — Immigration Department of Malaysia</title>",
+                            1,
+                        );
+                    if !page.contains("<html lang=\"en\">")
+                        || page.contains("Temujanji Dalam Talian —")
+                    {
+                        return Err("web/static/index.html: the English home page's title and language were not set".into());
+                    }
+                }
+                // No app takes this page over: it is the page, not a first paint.
+                let frame = frame.replace(" data-shell", "");
+                page.replace("<!--SHELL-->", &frame.replace("{{MAIN}}", main.trim_end()))
+                    .replace("<!--NOSCRIPT-->\n", "")
+            }
+            Kind::App(route) => {
+                let frame = read(&shell_dir.join("frame.html"))?;
+                let main = read(&shell_dir.join(format!("{shell}.html")))?;
+                // The chunk loader, which the main JS imports: fetched beside it, not after.
+                let mut hints = format!(
+                    "  <link rel=\"modulepreload\" href=\"/assets/{}\">\n",
+                    files.loader
+                );
+                hints += &match route {
+                    Some(route) => assets_of(route)?
+                        .iter()
+                        .map(|name| {
+                            format!(
+                                "  <link rel=\"preload\" href=\"/assets/{name}\" as=\"fetch\" \
+                                 type=\"application/wasm\" crossorigin>\n"
+                            )
+                        })
+                        .collect::<String>(),
+                    None => String::new(),
+                };
+                index
+                    .replacen(app_start, "", 1)
+                    .replacen(app_end, "", 1)
+                    .replace("<!--HINTS-->\n", &hints)
+                    .replace("<!--SHELL-->", &frame.replace("{{MAIN}}", main.trim_end()))
+                    .replace(
+                        "<!--NOSCRIPT-->",
+                        "  <noscript>Temujanji memerlukan JavaScript. / Temujanji needs JavaScript.</noscript>",
+                    )
+            }
         };
-        let page = index
-            .replace("<!--HINTS-->\n", &hints)
-            .replace("<!--SHELL-->", &frame.replace("{{MAIN}}", main.trim_end()));
-        if page.contains("<!--") {
+        if page.replace(SERVICES_MARKER, "").contains("<!--") {
             return Err(format!("{file}: a marker of web/static/index.html is left"));
         }
         let path = dist.join(file);
@@ -458,9 +546,14 @@ impl FirstLoad {
 /// statically (`from "./…"`), transitively. Any other asset under `dist/assets/` (the wasm
 /// chunks that the split loader fetches on first use) is reported in `lazy`.
 pub fn first_load(dist: &Path) -> Result<FirstLoad, String> {
+    page_load(dist, "index.html")
+}
+
+/// What a first visit to the page `file` of `dist/` downloads (see [`first_load`]).
+pub fn page_load(dist: &Path, file: &str) -> Result<FirstLoad, String> {
     let assets = dist.join("assets");
     // What the home page only names for a later prefetch is not part of its first load.
-    let index: String = read(&dist.join("index.html"))?
+    let index: String = read(&dist.join(file))?
         .lines()
         .filter(|line| !line.contains(PREFETCH_META))
         .collect::<Vec<_>>()
@@ -497,7 +590,7 @@ pub fn first_load(dist: &Path) -> Result<FirstLoad, String> {
     if let Some(missing) = needed.iter().find(|n| !all.contains(n)) {
         return Err(format!("dist/assets/{missing} is referenced but missing"));
     }
-    let mut files = vec![measure(dist, &dist.join("index.html"))?];
+    let mut files = vec![measure(dist, &dist.join(file))?];
     let mut lazy = Vec::new();
     for name in all {
         let size = measure(dist, &assets.join(&name))?;

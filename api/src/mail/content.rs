@@ -1,6 +1,7 @@
 //! The words of the appointment e-mails: Bahasa Melayu first, then English, as plain text and
 //! as HTML. Both forms are rendered from one list of blocks per language, so they say the same.
 
+use crate::html::escape;
 use chrono::Datelike;
 use temujanji_shared::Lang;
 use temujanji_shared::wire::Appointment;
@@ -282,33 +283,9 @@ fn html(blocks: &[Block]) -> String {
         .collect()
 }
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn html_special_characters_are_escaped() {
-        assert_eq!(
-            escape(r#"<b>"Tom" & Jerry's</b>"#),
-            "&lt;b&gt;&quot;Tom&quot; &amp; Jerry&#39;s&lt;/b&gt;"
-        );
-    }
 
     #[test]
     fn both_languages_have_seven_weekdays_from_monday() {

@@ -154,10 +154,10 @@ impl Letters {
              E-mel ini dihantar secara automatik. / This e-mail was sent automatically.\n"
         );
         let (service_ms, service_en, branch, link_html) = (
-            content::escape(service_ms),
-            content::escape(service_en),
-            content::escape(branch),
-            content::escape(&link),
+            crate::html::escape(service_ms),
+            crate::html::escape(service_en),
+            crate::html::escape(branch),
+            crate::html::escape(&link),
         );
         let html = format!(
             "<!doctype html><html><body>\

@@ -11,6 +11,7 @@ use serde_json::Value;
 use temujanji_shared::Lang;
 use temujanji_shared::email::EmailAddress;
 use temujanji_shared::error::ValidationError;
+use thirtyfour::PageLoadStrategy;
 use thirtyfour::prelude::*;
 
 use crate::helpers::{Backend, ScratchDir, TestApp, email, static_dir};
@@ -105,6 +106,21 @@ impl Browser {
 
     /// A browser with a `size` viewport (mobile emulation below 800 px wide).
     async fn open_sized(app: &TestApp, prefix: &str, size: (u32, u32)) -> Browser {
+        Browser::launch(app, prefix, size, PageLoadStrategy::Normal).await
+    }
+
+    /// A phone-sized browser whose commands do not wait for a page to finish loading: for
+    /// looking at a page while it loads.
+    async fn open_impatient(app: &TestApp, prefix: &str) -> Browser {
+        Browser::launch(app, prefix, PHONE, PageLoadStrategy::None).await
+    }
+
+    async fn launch(
+        app: &TestApp,
+        prefix: &str,
+        size: (u32, u32),
+        strategy: PageLoadStrategy,
+    ) -> Browser {
         let chromedriver = Driver::start();
         let profile = ScratchDir::new("temujanji-chromium");
         let downloads = ScratchDir::new("temujanji-downloads");
@@ -140,6 +156,8 @@ impl Browser {
             }),
         )
         .expect("prefs");
+        caps.set_page_load_strategy(strategy)
+            .expect("page load strategy");
         let mut driver = None;
         for _ in 0..100 {
             match WebDriver::new(&chromedriver.url, caps.clone()).await {
@@ -205,11 +223,28 @@ impl Browser {
         emulate(&self.driver, size, size.1).await;
     }
 
-    /// Waits until `css` matches a displayed element.
+    /// The first element matching `css` that is the app's: not of a page's first paint
+    /// (`[data-shell]`, which the app replaces), unless `css` asks for the first paint.
+    async fn find(&self, css: &str) -> Option<WebElement> {
+        let script = if css.contains("data-shell") {
+            "return document.querySelector(arguments[0]);"
+        } else {
+            "return [...document.querySelectorAll(arguments[0])]\
+             .find(e => !e.closest('[data-shell]')) || null;"
+        };
+        let found = self
+            .driver
+            .execute(script, vec![Value::from(css)])
+            .await
+            .ok()?;
+        found.element().ok()
+    }
+
+    /// Waits until `css` matches a displayed element (see [`Browser::find`]).
     async fn wait(&self, css: &str) -> WebElement {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            if let Ok(element) = self.driver.find(By::Css(css)).await
+            if let Some(element) = self.find(css).await
                 && element.is_displayed().await.unwrap_or(false)
             {
                 return element;
@@ -249,9 +284,9 @@ impl Browser {
     }
 
     async fn text(&self, css: &str) -> String {
-        match self.driver.find(By::Css(css)).await {
-            Ok(element) => element.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
+        match self.find(css).await {
+            Some(element) => element.text().await.unwrap_or_default(),
+            None => String::new(),
         }
     }
 
@@ -411,6 +446,40 @@ impl Browser {
 
     async fn tab_to(&self, id: &str) {
         self.tab_until(id, FocusId(id)).await;
+    }
+
+    /// Checks that the app has replaced the page's first paint (one `<main>`, no
+    /// `[data-shell]` left) and that every non-empty text of the elements matching each of
+    /// `selectors` is in `html` as an element's whole text; how many were compared.
+    async fn says_what_the_html_says(&self, html: &str, selectors: &[&str]) -> usize {
+        let count = |css: &'static str| async move {
+            self.driver
+                .find_all(By::Css(css))
+                .await
+                .expect("query")
+                .len()
+        };
+        assert_eq!(
+            count("[data-shell]").await,
+            0,
+            "the app removed the first paint"
+        );
+        assert_eq!(count("main").await, 1);
+        let mut compared = 0;
+        for css in selectors {
+            for element in self.driver.find_all(By::Css(*css)).await.expect("query") {
+                let text = element.text().await.expect("text");
+                if text.is_empty() {
+                    continue; // e.g. a form's status line, empty until something happens
+                }
+                assert!(
+                    html.contains(&format!(">{text}<")),
+                    "{css}: the HTML does not say {text:?}"
+                );
+                compared += 1;
+            }
+        }
+        compared
     }
 
     async fn quit(self) {
@@ -1824,53 +1893,146 @@ async fn the_accessibility_checker_catches_a_broken_page() {
     browser.quit().await;
 }
 
-/// The HTML's first paint (shown before the wasm runs) says what the app then shows, and the
-/// app replaces it: one `<main>`, no shell left.
+/// The home page the server sends (whole without the app) says what the app's home page says,
+/// in both languages; `/apply`'s first paint (shown before the wasm runs) is what the app then
+/// shows, and the app replaces it: one `<main>`, no shell left.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_paint_says_what_the_app_says() {
     let app = spawn_app().await;
-    let html = app.get("/").await.text().await.expect("html");
-    let between = |open: &str, close: &str| -> Vec<String> {
-        html.split(open)
-            .skip(1)
-            .filter_map(|rest| rest.split(close).next().map(str::to_owned))
-            .collect()
-    };
     let browser = Browser::open(&app, "first-paint").await;
-    browser.go(lang_query(Lang::Ms)).await;
-    browser.wait("#apply-link").await;
-    let shells = browser
-        .driver
-        .find_all(By::Css("[data-shell]"))
-        .await
-        .expect("query");
-    assert!(shells.is_empty(), "the app removed the first paint");
-    let mains = browser
-        .driver
-        .find_all(By::Css("main"))
-        .await
-        .expect("query");
-    assert_eq!(mains.len(), 1);
-    assert_eq!(
-        vec![browser.text("main h1").await],
-        between("<h1 tabindex=\"-1\">", "</h1>")
-    );
-    assert_eq!(
-        vec![browser.text(".lede").await],
-        between("<p class=\"lede\">", "</p>")
-    );
-    for (css, open) in [
-        (".card-title", "<span class=\"card-title\">"),
-        (".card-hint", "<span class=\"card-hint\">"),
-    ] {
-        let shown: Vec<String> = {
-            let mut texts = Vec::new();
-            for element in browser.driver.find_all(By::Css(css)).await.expect("query") {
-                texts.push(element.text().await.expect("text"));
-            }
-            texts
+    for lang in [Lang::Ms, Lang::En] {
+        let html = app.get(lang_query(lang)).await.text().await.expect("html");
+        let code = match lang {
+            Lang::Ms => "ms",
+            Lang::En => "en",
         };
-        assert_eq!(shown, between(open, "</span>"), "{css}");
+        browser.go(&format!("/manage?lang={code}")).await;
+        browser.wait("main h1").await;
+        // The app's own home page, reached from within the app.
+        browser.click(".brand").await;
+        browser.wait(".service-docs").await;
+        let compared = browser
+            .says_what_the_html_says(
+                &html,
+                &[
+                    "main h1",
+                    ".lede",
+                    ".card-title",
+                    ".card-hint",
+                    "main h2",
+                    ".terms li",
+                    ".service-docs summary",
+                ],
+            )
+            .await;
+        assert!(compared > 15, "{code}: {compared}");
+        browser.shot(&format!("app-home-{code}")).await;
     }
+    // `/apply`'s first paint is the journey's first step, the e-mail form, word for word.
+    let apply = app.get("/apply").await.text().await.expect("html");
+    browser.go("/apply?lang=ms").await;
+    browser
+        .wait("main form button[type=submit]:not([disabled])")
+        .await;
+    let compared = browser
+        .says_what_the_html_says(
+            &apply,
+            &[
+                "main h1",
+                ".step-count",
+                ".progress li",
+                "main form > p",
+                "label[for=email]",
+                "#email-hint",
+                "main form button[type=submit]",
+            ],
+        )
+        .await;
+    assert!(compared > 10, "{compared}");
+    browser.quit().await;
+}
+
+/// A quick applicant types the e-mail address into `/apply`'s first paint (its e-mail form,
+/// in the HTML) while the app is still arriving over a slow connection: the app takes over
+/// with the address typed and the focus in its field, and carries on from there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_is_typed_before_the_app_arrives_is_kept() {
+    let app = spawn_app().await;
+    let browser = Browser::open_impatient(&app, "first-paint-typed").await;
+    let devtools = browser.driver.cdp();
+    for (method, params) in [
+        ("Network.enable", serde_json::json!({})),
+        (
+            "Network.setCacheDisabled",
+            serde_json::json!({ "cacheDisabled": true }),
+        ),
+        (
+            // Some seconds for the app's code: time enough to type.
+            "Network.emulateNetworkConditions",
+            serde_json::json!({
+                "offline": false,
+                "latency": 100,
+                "downloadThroughput": 60_000,
+                "uploadThroughput": 60_000,
+            }),
+        ),
+    ] {
+        devtools.send_raw(method, params).await.expect(method);
+    }
+    browser.go("/apply").await;
+    let first_paint = browser.wait("[data-shell] #email").await;
+    first_paint.click().await.expect("tap the field");
+    first_paint
+        .send_keys("siti.aminah@contoh.gov.my")
+        .await
+        .expect("type");
+    let still_first_paint = browser
+        .driver
+        .find_all(By::Css("[data-shell] #email"))
+        .await
+        .expect("query");
+    assert_eq!(
+        still_first_paint.len(),
+        1,
+        "typed before the app arrived (the test's premise)"
+    );
+    browser.picture("first-paint").await;
+    browser.wait("form .status:empty").await;
+    devtools
+        .send_raw(
+            "Network.emulateNetworkConditions",
+            serde_json::json!({
+                "offline": false,
+                "latency": 0,
+                "downloadThroughput": -1,
+                "uploadThroughput": -1,
+            }),
+        )
+        .await
+        .expect("full speed");
+    assert!(
+        browser
+            .driver
+            .find_all(By::Css("[data-shell]"))
+            .await
+            .expect("query")
+            .is_empty()
+    );
+    let value = browser
+        .wait("#email")
+        .await
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default();
+    assert_eq!(value, "siti.aminah@contoh.gov.my");
+    assert_eq!(browser.focused_id().await, "email");
+    browser.shot("taken-over").await;
+    browser.keys(Key::Enter).await;
+    browser.wait("#code").await;
+    assert!(
+        code_for(&app, "siti.aminah@contoh.gov.my").await.len() >= 6,
+        "the code went to the address typed before the app arrived"
+    );
     browser.quit().await;
 }

@@ -173,7 +173,8 @@ async fn every_answer_carries_the_security_headers() {
         )],
     )
     .await;
-    let index = app.get("/").await.text().await.expect("html");
+    // The home page has no inline script (it loads no app); the app's pages boot inline.
+    let index = app.get("/apply").await.text().await.expect("html");
     let asset = assets_in(&index)
         .into_iter()
         .find(|a| a.ends_with(".js"))
@@ -236,20 +237,76 @@ async fn every_answer_carries_the_security_headers() {
 async fn pages_paint_before_the_wasm_and_hint_their_code() {
     let mut app = TestApp::spawn(Backend::Sqlite).await;
     let server = app.take_server();
-    let home = app.get("/").await.text().await.expect("html");
+    let response = app.get("/").await;
     assert!(
-        home.contains("data-shell"),
-        "the home page paints without wasm"
+        response.headers().get("set-cookie").is_none(),
+        "nothing to remember without a choice"
     );
+    let home = response.text().await.expect("html");
     assert!(home.contains("<h1 tabindex=\"-1\">Temujanji Dalam Talian</h1>"));
     assert!(home.contains("href=\"/apply\""), "a working link to apply");
+    // Whole without the app: the services' documents and fees are in the page, and no wasm
+    // is fetched for it (only a prefetch hint, used when the pointer reaches "Apply").
+    let services = app
+        .get("/api/v1/services")
+        .await
+        .json::<Vec<serde_json::Value>>()
+        .await
+        .expect("services");
+    assert!(!services.is_empty());
+    for service in &services {
+        let name = service["name"]["ms"].as_str().expect("name");
+        assert!(
+            home.contains(&format!("<summary>{name}</summary>")),
+            "{name}"
+        );
+        let document = service["documents"][0]["ms"].as_str().expect("a document");
+        assert!(home.contains(document), "{document}");
+    }
+    assert!(home.contains(temujanji_shared::rules::PAYMENT_MS));
+    assert!(!home.contains("<!--"), "no marker left");
+    assert!(
+        !home.contains("as=\"fetch\""),
+        "the home page preloads no wasm"
+    );
+    assert!(
+        !home.contains("<script type=\"module\">"),
+        "the home page starts no app"
+    );
     let prefetch = home
         .split("name=\"temujanji-prefetch-apply\" content=\"")
         .nth(1)
         .and_then(|rest| rest.split('"').next())
-        .expect("the apply route's files for prefetching");
+        .expect("the apply page's files for prefetching");
     let prefetched: Vec<&str> = prefetch.split_whitespace().collect();
-    assert!(prefetched.len() > 1, "{prefetched:?}");
+    assert!(prefetched.len() > 3, "{prefetched:?}");
+
+    // In English when asked, remembered in a cookie the app reads too; the cookie alone
+    // then picks English.
+    let english = app.get("/?lang=en").await;
+    let cookie = english
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("the choice is remembered")
+        .to_owned();
+    assert!(cookie.starts_with("temujanji-lang=en;"), "{cookie}");
+    let english = english.text().await.expect("html");
+    assert!(english.contains("<html lang=\"en\">"));
+    assert!(english.contains("<h1 tabindex=\"-1\">Online Appointments</h1>"));
+    assert!(english.contains(temujanji_shared::rules::PAYMENT_EN));
+    let name = services[0]["name"]["en"].as_str().expect("name");
+    assert!(english.contains(&format!("<summary>{name}</summary>")));
+    let remembered = reqwest::Client::new()
+        .get(format!("{}/", app.address))
+        .header("cookie", "other=1; temujanji-lang=en")
+        .send()
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("html");
+    assert!(remembered.contains("<h1 tabindex=\"-1\">Online Appointments</h1>"));
 
     let apply = app
         .get("/apply?step=slot")
@@ -258,15 +315,26 @@ async fn pages_paint_before_the_wasm_and_hint_their_code() {
         .await
         .expect("html");
     assert!(apply.contains("<h1 tabindex=\"-1\">Permohonan temujanji</h1>"));
+    assert!(
+        !apply.contains("id=\"email\""),
+        "a journey resumed at a later step paints no step of its own"
+    );
+    let fresh = app.get("/apply").await.text().await.expect("html");
+    assert!(
+        fresh.contains("<h1 tabindex=\"-1\">Permohonan temujanji — E-mel</h1>")
+            && fresh.contains("id=\"email\""),
+        "a fresh journey paints its first step, the e-mail form"
+    );
     let preloaded: Vec<String> = apply
         .split("<link rel=\"preload\" href=\"")
         .skip(1)
         .filter_map(|rest| rest.split('"').next().map(str::to_owned))
         .collect();
+    // What the home page prefetches is what /apply loads first: its main code and chunks.
     for file in &prefetched {
         assert!(
-            preloaded.iter().any(|p| p == file),
-            "/apply preloads {file}: {preloaded:?}"
+            preloaded.iter().any(|p| p == file) || apply.contains(&format!("\"{file}\"")),
+            "/apply loads {file}: {preloaded:?}"
         );
     }
     for file in &preloaded {

@@ -1,13 +1,16 @@
 //! The home page: what the service is, the two ways in, the terms (R1–R10) in plain words, and
-//! the documents and fee of every service (R6, R9).
+//! the documents and fee of every service (R6, R9). A visit that starts here gets the server's
+//! page (`api/src/home.rs`, from `web/static/shell/`), whole without the app; this one is
+//! shown when the app, already running, comes back home.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::Catalog;
 use crate::fields::CatalogRetry;
-use crate::i18n::{BilingualList, Text, money, tr, use_lang};
+use crate::i18n::{BilingualList, Text, tr, use_lang};
 use crate::pages::PageHeading;
+use temujanji_shared::rules::fee;
 
 const TERMS: [Text; 10] = [
     Text::Term1,
@@ -34,9 +37,6 @@ pub fn HomePage() -> impl IntoView {
                 href="/apply"
                 attr:class="card-link primary"
                 attr:id="apply-link"
-                on:pointerenter=move |_| prefetch_apply()
-                on:touchstart=move |_| prefetch_apply()
-                on:focus=move |_| prefetch_apply()
             >
                 <span class="card-title">{tr(Text::ApplyCta)}</span>
                 <span class="card-hint">{tr(Text::ApplyCtaHint)}</span>
@@ -71,14 +71,14 @@ pub fn HomePage() -> impl IntoView {
                                         let name = service.name.clone();
                                         let note = service.fee_note.clone();
                                         let documents = service.documents.clone();
-                                        let fee = service.fee_sen;
+                                        let fee_sen = service.fee_sen;
                                         view! {
                                             <details class="service-docs">
                                                 <summary>{move || name.get(lang.get()).to_owned()}</summary>
                                                 <BilingualList items=documents />
                                                 <p>
                                                     <strong>{tr(Text::Fee)}": "</strong>
-                                                    {move || money(lang.get(), fee)}
+                                                    {move || fee(lang.get(), fee_sen)}
                                                     " — "
                                                     {move || note.get(lang.get()).to_owned()}
                                                 </p>
@@ -93,35 +93,5 @@ pub fn HomePage() -> impl IntoView {
                 }}
             </Suspense>
         </section>
-    }
-}
-
-/// Fetches the apply page's code into the cache once the pointer, a finger or keyboard focus
-/// reaches "Apply" (the files are named by the build in the home page's
-/// `temujanji-prefetch-apply` meta), so that the tap shows the form without waiting for them.
-fn prefetch_apply() {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    static DONE: AtomicBool = AtomicBool::new(false);
-    if DONE.swap(true, Ordering::Relaxed) {
-        return;
-    }
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let files = document
-        .query_selector("meta[name=temujanji-prefetch-apply]")
-        .ok()
-        .flatten()
-        .and_then(|meta| meta.get_attribute("content"))
-        .unwrap_or_default();
-    let Some(head) = document.head() else {
-        return;
-    };
-    for href in files.split_whitespace() {
-        if let Ok(link) = document.create_element("link") {
-            let _ = link.set_attribute("rel", "prefetch");
-            let _ = link.set_attribute("href", href);
-            let _ = head.append_child(&link);
-        }
     }
 }

@@ -10,10 +10,11 @@ use temujanji_shared::wire::{Appointment, AppointmentStatus};
 use crate::api::{self, Failure};
 use crate::calendar::SlotPicker;
 use crate::fields::{Alert, Status, focus_element};
-use crate::i18n::{BilingualList, Text, long_date, money, tr, use_lang};
+use crate::i18n::{BilingualList, Text, long_date, tr, use_lang};
 use crate::pages::PageHeading;
 use crate::qr::QrImage;
 use crate::session::Session;
+use temujanji_shared::rules::fee;
 
 fn status_text(status: AppointmentStatus) -> Text {
     match status {
@@ -139,7 +140,7 @@ fn Slip(appointment: Appointment) -> impl IntoView {
     let date = a.date;
     let status = a.status;
     let documents = service.documents.clone();
-    let fee = service.fee_sen;
+    let fee_sen = service.fee_sen;
     let fee_note = service.fee_note.clone();
     let service_name = service.name.clone();
     view! {
@@ -214,7 +215,7 @@ fn Slip(appointment: Appointment) -> impl IntoView {
                 </dd>
                 <dt>{tr(Text::Fee)}</dt>
                 <dd>
-                    {move || money(lang.get(), fee)}
+                    {move || fee(lang.get(), fee_sen)}
                     " — "
                     {move || fee_note.get(lang.get()).to_owned()}
                     <br />

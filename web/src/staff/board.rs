@@ -13,8 +13,9 @@ use super::texts::{StaffText, st, status_name};
 use super::{BranchChoice, Signed, client, scanner};
 use crate::api::{Answer, Failure};
 use crate::fields::Alert;
-use crate::i18n::{long_date, money, use_lang};
+use crate::i18n::{long_date, use_lang};
 use crate::pages::PageHeading;
+use temujanji_shared::rules::fee;
 
 /// How often the board reloads by itself.
 const REFRESH: Duration = Duration::from_secs(30);
@@ -271,8 +272,8 @@ fn Current(
     let counter = appointment.counter.clone();
     let reference = a.reference.to_string();
     let late = counter.late;
-    let fee = a.service.fee_sen;
-    let amount = RwSignal::new(format!("{}.{:02}", fee / 100, fee % 100));
+    let fee_sen = a.service.fee_sen;
+    let amount = RwSignal::new(format!("{}.{:02}", fee_sen / 100, fee_sen % 100));
     let approval = RwSignal::new(String::new());
     let reason = RwSignal::new(if late {
         StaffText::LateReason.get(lang.get_untracked()).to_owned()
@@ -346,7 +347,7 @@ fn Current(
             {(status == AppointmentStatus::CheckedIn).then(|| view! {
                 <form class="serve-form" novalidate on:submit=on_serve.clone()>
                     <h3>{st(StaffText::ServeHeading)}</h3>
-                    <p class="hint">{move || money(lang.get(), fee)}</p>
+                    <p class="hint">{move || fee(lang.get(), fee_sen)}</p>
                     <div class="field">
                         <label for="serve-amount">{st(StaffText::Amount)}</label>
                         <input id="serve-amount" inputmode="decimal" prop:value=move || amount.get()

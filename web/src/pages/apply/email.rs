@@ -6,7 +6,7 @@ use temujanji_shared::email::EmailAddress;
 use super::journey::{Journey, Step};
 use super::texts::ApplyText;
 use crate::api::Failure;
-use crate::fields::{Alert, ErrorSummary, OneField, Status};
+use crate::fields::{Alert, ErrorSummary, OneField, Status, focus_element};
 use crate::i18n::{Text, tr, use_lang};
 use crate::session::Session;
 use crate::verify::{EmailField, send_code};
@@ -56,6 +56,13 @@ pub(super) fn EmailStep() -> impl IntoView {
         }
         request.dispatch(address);
     };
+    // The applicant was typing into the page's first paint as the app took over: the field
+    // keeps the focus (and the text, see `Journey::new`).
+    Effect::new(move |_| {
+        if crate::first_paint::take_focus("email") {
+            focus_element("email");
+        }
+    });
     let status = Signal::derive(move || {
         request
             .pending()

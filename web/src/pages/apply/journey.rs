@@ -120,8 +120,12 @@ impl Journey {
             details,
         } = Draft::load().unwrap_or_default();
         let session = RwSignal::new(Session::current());
+        // Else what was typed into the page's first paint before the app took over, else the
+        // address this tab signed in with.
         let email = if email.is_empty() {
-            session.get_untracked().map(|s| s.email).unwrap_or_default()
+            crate::first_paint::typed("email")
+                .or_else(|| session.get_untracked().map(|s| s.email))
+                .unwrap_or_default()
         } else {
             email
         };

@@ -18,11 +18,12 @@ use temujanji_shared::wire::Branch;
 
 use crate::Catalog;
 use crate::api::{self, Answer};
-use crate::i18n::{BilingualList, Text, money, step_of, tr, use_lang};
+use crate::i18n::{BilingualList, Text, step_of, tr, use_lang};
 use crate::pages::PageHeading;
 use crate::verify::CodeForm;
 use crate::waitlist::{OfferPanel, OfferState, check_offer};
 use journey::{Journey, Step, ask_before_leaving};
+use temujanji_shared::rules::fee;
 use texts::ApplyText;
 
 /// The branches, loaded when the apply page opens (only it needs them).
@@ -176,7 +177,7 @@ pub fn ApplyPage() -> impl IntoView {
                                     <BilingualList items=docs />
                                     <p>
                                         <strong>{tr(Text::Fee)}": "</strong>
-                                        {move || money(lang.get(), s.fee_sen)}
+                                        {move || fee(lang.get(), s.fee_sen)}
                                         ". "
                                         {tr(Text::CardOnly)}
                                     </p>
