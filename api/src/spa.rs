@@ -18,6 +18,7 @@ use crate::problem::ApiError;
 use crate::routes::with_conn;
 use crate::state::AppState;
 use crate::{catalog, home};
+use temujanji_shared::Lang;
 
 /// Asset names carry a hash of their content, so they never change once served.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -197,16 +198,10 @@ fn resumes_journey(query: &str) -> bool {
 /// The home page's file (in Malay; see `crate::home` for both languages).
 const HOME: &str = "index.html";
 
-/// The home page in the visitor's language, with the services' documents and fees filled in
-/// (see `crate::home`).
-async fn home_page(req: &HttpRequest, dist: &Path) -> HttpResponse {
-    let cookie = req
-        .headers()
-        .get_all(actix_web::http::header::COOKIE)
-        .filter_map(|value| value.to_str().ok())
-        .find_map(home::cookie_value);
-    let (lang, remember) = home::language(req.query_string(), cookie);
-    let path = dist.join(home::file(lang));
+/// The home page in `lang`, with the services' documents and fees filled in (see
+/// `crate::home`).
+async fn home_page(req: &HttpRequest, dist: &Path, lang: Lang) -> HttpResponse {
+    let path = dist.join(in_language(HOME, lang));
     let template = match std::fs::read_to_string(&path) {
         Ok(template) => template,
         Err(e) => {
@@ -223,15 +218,64 @@ async fn home_page(req: &HttpRequest, dist: &Path) -> HttpResponse {
             .ok(),
         None => None,
     };
-    let mut response = HttpResponse::Ok();
-    response
+    HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((CACHE_CONTROL, "no-cache"))
-        .insert_header((VARY, "cookie"));
-    if remember {
-        response.insert_header((SET_COOKIE, home::remember(lang)));
+        .insert_header((VARY, "cookie"))
+        .body(home::render(&template, lang, services.as_deref()))
+}
+
+/// The cookie that remembers the visitor's language (set here and by the app; not secret).
+pub const LANG_COOKIE: &str = "temujanji-lang";
+
+/// The visitor's language: `?lang=` (and that it is to be remembered), else the cookie's,
+/// else Bahasa Melayu. Every page is written in both (see `xtask/src/web.rs`), so that the
+/// first paint is already in the language the app will show.
+fn language(req: &HttpRequest) -> (Lang, bool) {
+    let cookie = req
+        .headers()
+        .get_all(actix_web::http::header::COOKIE)
+        .filter_map(|value| value.to_str().ok())
+        .find_map(cookie_value);
+    choose_language(req.query_string(), cookie)
+}
+
+fn choose_language(query: &str, cookie: Option<&str>) -> (Lang, bool) {
+    let asked = query.split('&').find_map(|pair| {
+        pair.strip_prefix("lang=")
+            .and_then(|code| Lang::parse(&code.to_ascii_lowercase()))
+    });
+    match asked {
+        Some(lang) => (lang, true),
+        None => (cookie.and_then(Lang::parse).unwrap_or_default(), false),
     }
-    response.body(home::render(&template, lang, services.as_deref()))
+}
+
+/// The language cookie's value in a `Cookie` header (`a=1; temujanji-lang=en`).
+fn cookie_value(header: &str) -> Option<&str> {
+    header.split(';').find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name == LANG_COOKIE).then_some(value)
+    })
+}
+
+/// Remembers `lang` for a year, on every page.
+fn remember_language(response: &mut HttpResponse, lang: Lang) {
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.code()
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+}
+
+/// The file of `dist/` with the Malay page `file` in `lang` (English: `pages/en/NAME`).
+fn in_language(file: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Ms => file.to_owned(),
+        Lang::En => format!("pages/en/{}", file.rsplit('/').next().unwrap_or(file)),
+    }
 }
 
 /// Answers a page path with the SPA's page (404 for a path that is no page).
@@ -278,19 +322,23 @@ impl actix_web::dev::Service<ServiceRequest> for SpaIndex {
                     .finish();
                 return Ok(ServiceResponse::new(req, response));
             }
+            let (lang, remember) = language(&req);
             if kind == Page::Route(HOME) {
-                let response = home_page(&req, &dist).await;
+                let mut response = home_page(&req, &dist, lang).await;
+                if remember {
+                    remember_language(&mut response, lang);
+                }
                 return Ok(ServiceResponse::new(req, response));
             }
-            // A build from before the per-page files has only `index.html`.
-            let mut index = dist.join(kind.file());
+            // The page in the visitor's language (a build without it: the Malay one).
+            let mut index = dist.join(in_language(kind.file(), lang));
             if !index.is_file() {
-                index = dist.join("index.html");
+                index = dist.join(kind.file());
             }
             let file = match NamedFile::open(&index) {
                 Ok(file) => file,
                 Err(e) => {
-                    tracing::error!(path = %index.display(), error = %e, "cannot open the SPA's index.html");
+                    tracing::error!(path = %index.display(), error = %e, "cannot open the SPA's page");
                     let response = HttpResponse::ServiceUnavailable().finish();
                     return Ok(ServiceResponse::new(req, response));
                 }
@@ -302,6 +350,12 @@ impl actix_web::dev::Service<ServiceRequest> for SpaIndex {
             response
                 .headers_mut()
                 .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            response
+                .headers_mut()
+                .insert(VARY, HeaderValue::from_static("cookie"));
+            if remember {
+                remember_language(&mut response, lang);
+            }
             Ok(ServiceResponse::new(req, response))
         })
     }
@@ -309,7 +363,40 @@ impl actix_web::dev::Service<ServiceRequest> for SpaIndex {
 
 #[cfg(test)]
 mod tests {
-    use super::{Page, page};
+    use temujanji_shared::Lang;
+
+    use super::{Page, choose_language, cookie_value, in_language, page};
+
+    #[test]
+    fn the_language_asked_for_wins_and_is_remembered() {
+        assert_eq!(choose_language("lang=en", Some("ms")), (Lang::En, true));
+        assert_eq!(choose_language("x=1&lang=ms", Some("en")), (Lang::Ms, true));
+        assert_eq!(choose_language("", Some("en")), (Lang::En, false));
+        assert_eq!(choose_language("lang=fr", Some("en")), (Lang::En, false));
+        assert_eq!(choose_language("", Some("xx")), (Lang::Ms, false));
+        assert_eq!(choose_language("", None), (Lang::Ms, false));
+    }
+
+    #[test]
+    fn the_language_cookie_is_found_among_others() {
+        assert_eq!(cookie_value("a=1; temujanji-lang=en; b=2"), Some("en"));
+        assert_eq!(cookie_value("temujanji-lang=ms"), Some("ms"));
+        assert_eq!(cookie_value("xtemujanji-lang=en"), None);
+        assert_eq!(cookie_value(""), None);
+    }
+
+    #[test]
+    fn english_pages_are_under_pages_en() {
+        assert_eq!(in_language("index.html", Lang::En), "pages/en/index.html");
+        assert_eq!(
+            in_language("pages/apply.html", Lang::En),
+            "pages/en/apply.html"
+        );
+        assert_eq!(
+            in_language("pages/apply.html", Lang::Ms),
+            "pages/apply.html"
+        );
+    }
 
     #[test]
     fn the_spas_routes_are_pages_and_the_rest_not_found() {

@@ -136,7 +136,20 @@ impl Phone {
                 return self.now().await;
             }
             if Instant::now() > deadline {
-                return Err(format!("{css} never appeared"));
+                let url = self.driver.current_url().await.map(|u| u.to_string());
+                let body = self
+                    .driver
+                    .find(By::Css("body"))
+                    .await
+                    .ok()
+                    .map(|b| async move { b.text().await.unwrap_or_default() });
+                let body = match body {
+                    Some(text) => text.await,
+                    None => String::new(),
+                };
+                return Err(format!(
+                    "{css} never appeared on {url:?}; the page says:\n{body}"
+                ));
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -255,7 +268,10 @@ async fn one_run(url: &str, token: &str, run: usize) -> Result<[f64; 7], String>
         .goto(format!("{url}/apply?step=service"))
         .await
         .map_err(nav)?;
-    phone.shown("#service").await?;
+    // As a person does: choose once the list of services is there.
+    phone
+        .shown("main:not([data-shell]) #service option[value=passport_renewal]")
+        .await?;
     let service = phone.driver.find(By::Css("#service")).await.map_err(nav)?;
     thirtyfour::components::SelectElement::new(&service)
         .await

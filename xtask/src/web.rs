@@ -216,18 +216,18 @@ pub const SERVICES_MARKER: &str = "<!--SERVICES-->";
 
 /// What a page of `dist/` is.
 enum Kind {
-    /// The home page in one language (shells under `web/static/shell/` or its `en/`): whole
-    /// without the app, which it does not load; the server fills in [`SERVICES_MARKER`].
-    Home(&'static str),
+    /// The home page (shell `home`): whole without the app, which it does not load; the
+    /// server fills in [`SERVICES_MARKER`].
+    Home,
     /// A page of the app, preloading the wasm chunks of its lazy route, if any.
     App(Option<&'static str>),
 }
 
-/// The pages `dist/` serves (see `api/src/spa.rs`, which picks one by path and, for the home
-/// page, by language): (file, shell of `web/static/shell/`, kind).
-const PAGES: [(&str, &str, Kind); 9] = [
-    ("index.html", "home", Kind::Home("ms")),
-    ("pages/home.en.html", "home", Kind::Home("en")),
+/// The pages `dist/` serves (see `api/src/spa.rs`, which picks one by path and language):
+/// (file, shell of `web/static/shell/`, kind). Each is written in Malay at `file` and in
+/// English at [`english`]`(file)`, from the shells of `web/static/shell/` and its `en/`.
+const PAGES: [(&str, &str, Kind); 8] = [
+    ("index.html", "home", Kind::Home),
     ("pages/apply.html", "apply", Kind::App(Some("apply"))),
     (
         "pages/apply-resume.html",
@@ -241,6 +241,12 @@ const PAGES: [(&str, &str, Kind); 9] = [
     ("pages/not-found.html", "other", Kind::App(None)),
 ];
 
+/// Where the English page of the Malay page `file` is (`pages/en/NAME`).
+fn english(file: &str) -> String {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    format!("pages/en/{name}")
+}
+
 /// The app's files a page names: the main JS and wasm (hashed names, under `/assets/`), and
 /// the home page's script.
 pub struct AppFiles {
@@ -250,18 +256,17 @@ pub struct AppFiles {
     pub home_js: String,
 }
 
-/// Writes every page of [`PAGES`] from the `index` template: the page's first paint (the
-/// shell, in the HTML itself, so that text shows before the wasm runs; the app replaces it).
-/// An app page preloads its route's wasm chunks beside the main wasm. The home page loads no
-/// wasm: its script prefetches the apply page's files (main and chunks) when the pointer,
-/// a finger or focus reaches "Apply".
+/// Writes every page of [`PAGES`] from the `index` template, in both languages: the page's
+/// first paint (the shell, in the HTML itself, so that text shows before the wasm runs; the
+/// app replaces it). An app page preloads the chunk loader and its route's wasm chunks beside
+/// the main wasm. The home page loads no wasm: its script prefetches the apply page's files
+/// (main and chunks) when the pointer, a finger or focus reaches "Apply".
 fn write_pages(
     dist: &Path,
     index: &str,
     route_assets: &std::collections::BTreeMap<String, Vec<String>>,
     files: &AppFiles,
 ) -> Result<(), String> {
-    let shell_dir = root().join("web/static/shell");
     let assets_of = |route: &str| -> Result<&Vec<String>, String> {
         route_assets
             .get(route)
@@ -271,91 +276,95 @@ fn write_pages(
     let (Some(from), Some(to)) = (index.find(app_start), index.find(app_end)) else {
         return Err("web/static/index.html lacks its <!--APP--> section".into());
     };
-    for (file, shell, kind) in PAGES {
-        let page = match kind {
-            Kind::Home(lang) => {
-                let dir = if lang == "ms" {
-                    shell_dir.clone()
-                } else {
-                    shell_dir.join(lang)
-                };
-                let frame = read(&dir.join("frame.html"))?;
-                let main = read(&dir.join(format!("{shell}.html")))?;
-                if !main.contains(SERVICES_MARKER) {
-                    return Err(format!("{shell}.html ({lang}) has no {SERVICES_MARKER}"));
-                }
-                let prefetch = [&files.js, &files.loader, &files.wasm]
-                    .into_iter()
-                    .chain(assets_of("apply")?)
-                    .map(|name| format!("/assets/{name}"))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let head = format!(
-                    "  <meta name=\"{PREFETCH_META}\" content=\"{prefetch}\">\n  \
-                     <script type=\"module\" src=\"/assets/{}\"></script>\n",
-                    files.home_js
-                );
-                let mut page = format!("{}{head}{}", &index[..from], &index[to + app_end.len()..]);
-                if lang == "en" {
-                    page = page
-                        .replacen("<html lang=\"ms\">", "<html lang=\"en\">", 1)
-                        .replacen(
-                            "<title>Temujanji Dalam Talian — Jabatan Imigresen Malaysia</title>",
-                            "<title>Online Appointments — Immigration Department of Malaysia</title>",
-                            1,
-                        );
-                    if !page.contains("<html lang=\"en\">")
-                        || page.contains("Temujanji Dalam Talian —")
-                    {
-                        return Err("web/static/index.html: the English home page's title and language were not set".into());
+    for lang in ["ms", "en"] {
+        let shell_dir = match lang {
+            "ms" => root().join("web/static/shell"),
+            other => root().join("web/static/shell").join(other),
+        };
+        let frame = read(&shell_dir.join("frame.html"))?;
+        for (file, shell, kind) in &PAGES {
+            let main = read(&shell_dir.join(format!("{shell}.html")))?;
+            let page = match kind {
+                Kind::Home => {
+                    if !main.contains(SERVICES_MARKER) {
+                        return Err(format!("{shell}.html ({lang}) has no {SERVICES_MARKER}"));
                     }
+                    let prefetch = [&files.js, &files.loader, &files.wasm]
+                        .into_iter()
+                        .chain(assets_of("apply")?)
+                        .map(|name| format!("/assets/{name}"))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let head = format!(
+                        "  <meta name=\"{PREFETCH_META}\" content=\"{prefetch}\">\n  \
+                         <script type=\"module\" src=\"/assets/{}\"></script>\n",
+                        files.home_js
+                    );
+                    // No app takes this page over: it is the page, not a first paint.
+                    let frame = frame.replace(" data-shell", "");
+                    format!("{}{head}{}", &index[..from], &index[to + app_end.len()..])
+                        .replace("<!--SHELL-->", &frame.replace("{{MAIN}}", main.trim_end()))
+                        .replace("<!--NOSCRIPT-->\n", "")
                 }
-                // No app takes this page over: it is the page, not a first paint.
-                let frame = frame.replace(" data-shell", "");
-                page.replace("<!--SHELL-->", &frame.replace("{{MAIN}}", main.trim_end()))
-                    .replace("<!--NOSCRIPT-->\n", "")
-            }
-            Kind::App(route) => {
-                let frame = read(&shell_dir.join("frame.html"))?;
-                let main = read(&shell_dir.join(format!("{shell}.html")))?;
-                // The chunk loader, which the main JS imports: fetched beside it, not after.
-                let mut hints = format!(
-                    "  <link rel=\"modulepreload\" href=\"/assets/{}\">\n",
-                    files.loader
-                );
-                hints += &match route {
-                    Some(route) => assets_of(route)?
-                        .iter()
-                        .map(|name| {
-                            format!(
+                Kind::App(route) => {
+                    // The chunk loader, which the main JS imports: fetched beside it, not after.
+                    let mut hints = format!(
+                        "  <link rel=\"modulepreload\" href=\"/assets/{}\">\n",
+                        files.loader
+                    );
+                    if let Some(route) = route {
+                        for name in assets_of(route)? {
+                            hints.push_str(&format!(
                                 "  <link rel=\"preload\" href=\"/assets/{name}\" as=\"fetch\" \
                                  type=\"application/wasm\" crossorigin>\n"
-                            )
-                        })
-                        .collect::<String>(),
-                    None => String::new(),
-                };
-                index
-                    .replacen(app_start, "", 1)
-                    .replacen(app_end, "", 1)
-                    .replace("<!--HINTS-->\n", &hints)
-                    .replace("<!--SHELL-->", &frame.replace("{{MAIN}}", main.trim_end()))
-                    .replace(
-                        "<!--NOSCRIPT-->",
-                        "  <noscript>Temujanji memerlukan JavaScript. / Temujanji needs JavaScript.</noscript>",
-                    )
+                            ));
+                        }
+                    }
+                    index
+                        .replacen(app_start, "", 1)
+                        .replacen(app_end, "", 1)
+                        .replace("<!--HINTS-->\n", &hints)
+                        .replace("<!--SHELL-->", &frame.replace("{{MAIN}}", main.trim_end()))
+                        .replace(
+                            "<!--NOSCRIPT-->",
+                            "  <noscript>Temujanji memerlukan JavaScript. / Temujanji needs \
+                             JavaScript.</noscript>",
+                        )
+                }
+            };
+            let (path, page) = match lang {
+                "ms" => (file.to_string(), page),
+                _ => (english(file), in_english(page)?),
+            };
+            if page.replace(SERVICES_MARKER, "").contains("<!--") {
+                return Err(format!("{path}: a marker of web/static/index.html is left"));
             }
-        };
-        if page.replace(SERVICES_MARKER, "").contains("<!--") {
-            return Err(format!("{file}: a marker of web/static/index.html is left"));
+            let path = dist.join(path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("{}: {e}", parent.display()))?;
+            }
+            write(&path, &page)?;
         }
-        let path = dist.join(file);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-        }
-        write(&path, &page)?;
     }
     Ok(())
+}
+
+/// The page's `<html lang>` and title in English (the app sets each page's own title).
+fn in_english(page: String) -> Result<String, String> {
+    let page = page
+        .replacen("<html lang=\"ms\">", "<html lang=\"en\">", 1)
+        .replacen(
+            "<title>Temujanji Dalam Talian — Jabatan Imigresen Malaysia</title>",
+            "<title>Online Appointments — Immigration Department of Malaysia</title>",
+            1,
+        );
+    if !page.contains("<html lang=\"en\">") || page.contains("Temujanji Dalam Talian —") {
+        return Err(
+            "web/static/index.html: an English page's language and title were not set".into(),
+        );
+    }
+    Ok(page)
 }
 
 /// The wasm files (hashed names) each lazy route loads, from the split loader: its own module

@@ -1928,27 +1928,32 @@ async fn the_first_paint_says_what_the_app_says() {
         assert!(compared > 15, "{code}: {compared}");
         browser.shot(&format!("app-home-{code}")).await;
     }
-    // `/apply`'s first paint is the journey's first step, the e-mail form, word for word.
-    let apply = app.get("/apply").await.text().await.expect("html");
-    browser.go("/apply?lang=ms").await;
-    browser
-        .wait("main form button[type=submit]:not([disabled])")
-        .await;
-    let compared = browser
-        .says_what_the_html_says(
-            &apply,
-            &[
-                "main h1",
-                ".step-count",
-                ".progress li",
-                "main form > p",
-                "label[for=email]",
-                "#email-hint",
-                "main form button[type=submit]",
-            ],
-        )
-        .await;
-    assert!(compared > 10, "{compared}");
+    // `/apply`'s first paint is the journey's first step, the e-mail form, word for word, in
+    // the language the app will speak.
+    for code in ["ms", "en"] {
+        let path = format!("/apply?lang={code}");
+        let apply = app.get(&path).await.text().await.expect("html");
+        assert!(apply.contains(&format!("<html lang=\"{code}\">")));
+        browser.go(&path).await;
+        browser
+            .wait("main form button[type=submit]:not([disabled])")
+            .await;
+        let compared = browser
+            .says_what_the_html_says(
+                &apply,
+                &[
+                    "main h1",
+                    ".step-count",
+                    ".progress li",
+                    "main form > p",
+                    "label[for=email]",
+                    "#email-hint",
+                    "main form button[type=submit]",
+                ],
+            )
+            .await;
+        assert!(compared > 10, "{code}: {compared}");
+    }
     browser.quit().await;
 }
 

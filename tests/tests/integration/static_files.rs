@@ -297,16 +297,35 @@ async fn pages_paint_before_the_wasm_and_hint_their_code() {
     assert!(english.contains(temujanji_shared::rules::PAYMENT_EN));
     let name = services[0]["name"]["en"].as_str().expect("name");
     assert!(english.contains(&format!("<summary>{name}</summary>")));
-    let remembered = reqwest::Client::new()
-        .get(format!("{}/", app.address))
-        .header("cookie", "other=1; temujanji-lang=en")
-        .send()
-        .await
-        .expect("home")
-        .text()
-        .await
-        .expect("html");
+    let with_cookie = |path: &'static str, cookie: &'static str| {
+        let url = format!("{}{path}", app.address);
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .expect(path)
+                .text()
+                .await
+                .expect("html")
+        }
+    };
+    let remembered = with_cookie("/", "other=1; temujanji-lang=en").await;
     assert!(remembered.contains("<h1 tabindex=\"-1\">Online Appointments</h1>"));
+    // Every page's first paint is in the remembered language: the app's pages too.
+    let english_apply = with_cookie("/apply", "temujanji-lang=en").await;
+    assert!(english_apply.contains("<html lang=\"en\">"));
+    assert!(english_apply.contains("<h1 tabindex=\"-1\">Apply for an appointment — E-mail</h1>"));
+    let english_missing = app.get("/nowhere?lang=en").await;
+    assert_eq!(english_missing.status(), 404);
+    assert!(
+        english_missing
+            .text()
+            .await
+            .expect("html")
+            .contains("<html lang=\"en\">")
+    );
 
     let apply = app
         .get("/apply?step=slot")
