@@ -7,6 +7,8 @@
 //!   sends them in the page) and when `/apply`'s form is ready (the app has taken over);
 //! - tap to form: from the tap on "Apply" (after the pointer reached it, as a finger does) to
 //!   the e-mail form on screen (the next page's first paint) and ready (the app's);
+//! - a signed-in applicant's reload at the service step: the branch list on screen (the
+//!   branches are fetched beside the apply page's code, not after it);
 //! - service to calendar: a signed-in applicant's "Continue" after choosing a service and a
 //!   branch, to the month's open days on screen.
 //!
@@ -211,8 +213,9 @@ impl Phone {
 const APP_FORM: &str = "main:not([data-shell]) #email";
 
 /// One run of every measure; (home LCP, home documents, apply LCP, apply form ready, tap to
-/// form on screen, tap to form ready, service to calendar), in milliseconds.
-async fn one_run(url: &str, token: &str, run: usize) -> Result<[f64; 7], String> {
+/// form on screen, tap to form ready, branches ready on a reload at the service step, service
+/// to calendar), in milliseconds.
+async fn one_run(url: &str, token: &str, run: usize) -> Result<[f64; 8], String> {
     let nav = |e: WebDriverError| e.to_string();
     // The home page, cold; then a tap on "Apply".
     let phone = Phone::open(run).await?;
@@ -279,7 +282,7 @@ async fn one_run(url: &str, token: &str, run: usize) -> Result<[f64; 7], String>
         .select_by_value("passport_renewal")
         .await
         .map_err(nav)?;
-    phone.shown("#branch-SGR-SHA").await?;
+    let branches_ready = phone.shown("#branch-SGR-SHA").await?;
     phone
         .driver
         .find(By::Css("#branch-SGR-SHA"))
@@ -306,6 +309,7 @@ async fn one_run(url: &str, token: &str, run: usize) -> Result<[f64; 7], String>
         apply_ready,
         tap_to_form,
         tap_to_ready,
+        branches_ready,
         service_to_calendar,
     ])
 }
@@ -365,8 +369,14 @@ pub fn run() -> Result<(), String> {
         ),
         ("… to the form ready (the app's)", 5, None),
         (
-            "Service and branch chosen: \"Continue\" to the calendar",
+            "Signed in, `/apply?step=service` opened (a reload), the service chosen as soon as \
+             listed: the branch list on screen",
             6,
+            None,
+        ),
+        (
+            "Service and branch chosen: \"Continue\" to the calendar",
+            7,
             None,
         ),
     ];
