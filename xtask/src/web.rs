@@ -283,7 +283,7 @@ fn write_pages(
         };
         let frame = read(&shell_dir.join("frame.html"))?;
         for (file, shell, kind) in &PAGES {
-            let main = read(&shell_dir.join(format!("{shell}.html")))?;
+            let main = shell_part(&shell_dir, shell)?;
             let page = match kind {
                 Kind::Home => {
                     if !main.contains(SERVICES_MARKER) {
@@ -336,7 +336,7 @@ fn write_pages(
                 "ms" => (file.to_string(), page),
                 _ => (english(file), in_english(page)?),
             };
-            if page.replace(SERVICES_MARKER, "").contains("<!--") {
+            if page.replace(SERVICES_MARKER, "").contains("<!--") || page.contains("{{") {
                 return Err(format!("{path}: a marker of web/static/index.html is left"));
             }
             let path = dist.join(path);
@@ -348,6 +348,27 @@ fn write_pages(
         }
     }
     Ok(())
+}
+
+/// The shell `name` of `dir` (`NAME.html`), with each `{{part}}` line replaced by the shell
+/// `part` of the same directory (a field that two pages' first paints share).
+fn shell_part(dir: &Path, name: &str) -> Result<String, String> {
+    let text = read(&dir.join(format!("{name}.html")))?;
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        match line
+            .trim()
+            .strip_prefix("{{")
+            .and_then(|l| l.strip_suffix("}}"))
+        {
+            Some(part) if part != "MAIN" => out.push_str(&shell_part(dir, part)?),
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The page's `<html lang>` and title in English (the app sets each page's own title).

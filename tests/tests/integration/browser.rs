@@ -1953,47 +1953,63 @@ async fn the_first_paint_says_what_the_app_says() {
             )
             .await;
         assert!(compared > 10, "{code}: {compared}");
+
+        // So is Manage's: its form.
+        let path = format!("/manage?lang={code}");
+        let manage = app.get(&path).await.text().await.expect("html");
+        browser.go(&path).await;
+        browser
+            .wait("main form button[type=submit]:not([disabled])")
+            .await;
+        let compared = browser
+            .says_what_the_html_says(
+                &manage,
+                &[
+                    "main h1",
+                    "main form > p",
+                    "main form label",
+                    "main form .hint",
+                    "main form button[type=submit]",
+                ],
+            )
+            .await;
+        assert!(compared > 6, "{code}: {compared}");
     }
     browser.quit().await;
 }
 
-/// A quick applicant types the e-mail address into `/apply`'s first paint (its e-mail form,
-/// in the HTML) while the app is still arriving over a slow connection: the app takes over
-/// with the address typed and the focus in its field, and carries on from there.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn what_is_typed_before_the_app_arrives_is_kept() {
-    let app = spawn_app().await;
-    let browser = Browser::open_impatient(&app, "first-paint-typed").await;
+/// Opens `path` over a slow connection (some seconds for the app's code), types each
+/// `(field id, text)` into the page's first paint before the app arrives, and checks that the
+/// app takes over with every text kept and the focus in the field typed last.
+async fn type_into_the_first_paint(browser: &Browser, path: &str, fields: &[(&str, &str)]) {
     let devtools = browser.driver.cdp();
+    let network = |latency: u32, throughput: i64| {
+        serde_json::json!({
+            "offline": false,
+            "latency": latency,
+            "downloadThroughput": throughput,
+            "uploadThroughput": throughput,
+        })
+    };
     for (method, params) in [
         ("Network.enable", serde_json::json!({})),
         (
             "Network.setCacheDisabled",
             serde_json::json!({ "cacheDisabled": true }),
         ),
-        (
-            // Some seconds for the app's code: time enough to type.
-            "Network.emulateNetworkConditions",
-            serde_json::json!({
-                "offline": false,
-                "latency": 100,
-                "downloadThroughput": 60_000,
-                "uploadThroughput": 60_000,
-            }),
-        ),
+        ("Network.emulateNetworkConditions", network(100, 60_000)),
     ] {
         devtools.send_raw(method, params).await.expect(method);
     }
-    browser.go("/apply").await;
-    let first_paint = browser.wait("[data-shell] #email").await;
-    first_paint.click().await.expect("tap the field");
-    first_paint
-        .send_keys("siti.aminah@contoh.gov.my")
-        .await
-        .expect("type");
+    browser.go(path).await;
+    for (id, text) in fields {
+        let first_paint = browser.wait(&format!("[data-shell] #{id}")).await;
+        first_paint.click().await.expect("tap the field");
+        first_paint.send_keys(*text).await.expect("type");
+    }
     let still_first_paint = browser
         .driver
-        .find_all(By::Css("[data-shell] #email"))
+        .find_all(By::Css("[data-shell] form"))
         .await
         .expect("query");
     assert_eq!(
@@ -2004,15 +2020,7 @@ async fn what_is_typed_before_the_app_arrives_is_kept() {
     browser.picture("first-paint").await;
     browser.wait("form .status:empty").await;
     devtools
-        .send_raw(
-            "Network.emulateNetworkConditions",
-            serde_json::json!({
-                "offline": false,
-                "latency": 0,
-                "downloadThroughput": -1,
-                "uploadThroughput": -1,
-            }),
-        )
+        .send_raw("Network.emulateNetworkConditions", network(0, -1))
         .await
         .expect("full speed");
     assert!(
@@ -2023,21 +2031,64 @@ async fn what_is_typed_before_the_app_arrives_is_kept() {
             .expect("query")
             .is_empty()
     );
-    let value = browser
-        .wait("#email")
-        .await
-        .prop("value")
-        .await
-        .expect("value")
-        .unwrap_or_default();
-    assert_eq!(value, "siti.aminah@contoh.gov.my");
-    assert_eq!(browser.focused_id().await, "email");
+    for (id, text) in fields {
+        let value = browser
+            .wait(&format!("#{id}"))
+            .await
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default();
+        assert_eq!(value, *text, "{id}");
+    }
+    let (last, _) = fields.last().expect("a field");
+    assert_eq!(browser.focused_id().await, *last);
     browser.shot("taken-over").await;
+}
+
+/// Submits the form with Enter, as the applicant goes on, and checks that the code was sent
+/// to `address` (typed before the app arrived).
+async fn the_code_goes_to(app: &TestApp, browser: Browser, address: &str) {
     browser.keys(Key::Enter).await;
     browser.wait("#code").await;
     assert!(
-        code_for(&app, "siti.aminah@contoh.gov.my").await.len() >= 6,
-        "the code went to the address typed before the app arrived"
+        code_for(app, address).await.len() >= 6,
+        "a code for {address}"
     );
     browser.quit().await;
+}
+
+/// A quick applicant types the e-mail address into `/apply`'s first paint (its e-mail form,
+/// in the HTML) while the app is still arriving over a slow connection: the app takes over
+/// with the address typed and the focus in its field, and carries on from there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_is_typed_before_the_app_arrives_is_kept() {
+    let app = spawn_app().await;
+    let browser = Browser::open_impatient(&app, "first-paint-typed").await;
+    type_into_the_first_paint(
+        &browser,
+        "/apply",
+        &[("email", "siti.aminah@contoh.gov.my")],
+    )
+    .await;
+    the_code_goes_to(&app, browser, "siti.aminah@contoh.gov.my").await;
+}
+
+/// The same on Manage, in English: the reference and the address typed into the first paint
+/// are the app's, and finding the appointment goes on from them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_is_typed_into_manage_before_the_app_arrives_is_kept() {
+    let app = spawn_app().await;
+    let browser = Browser::open_impatient(&app, "first-paint-typed-manage").await;
+    type_into_the_first_paint(
+        &browser,
+        "/manage?lang=en",
+        &[
+            ("reference", "ABCDE-FGHJK"),
+            ("email", "ahmad@contoh.gov.my"),
+        ],
+    )
+    .await;
+    assert_eq!(browser.text("main h1").await, "Manage an appointment");
+    the_code_goes_to(&app, browser, "ahmad@contoh.gov.my").await;
 }

@@ -7,7 +7,8 @@ use temujanji_shared::email::EmailAddress;
 use temujanji_shared::reference::Reference;
 
 use crate::api::Failure;
-use crate::fields::{Alert, ErrorSummary, Listed, Status, TextField};
+use crate::fields::{Alert, ErrorSummary, Listed, Status, TextField, focus_element};
+use crate::first_paint;
 use crate::i18n::{Text, tr, use_lang};
 use crate::pages::PageHeading;
 use crate::session::Session;
@@ -18,11 +19,27 @@ pub fn ManagePage() -> impl IntoView {
     let lang = use_lang();
     let query = use_query_map();
     let navigate = use_navigate();
-    let reference = RwSignal::new(query.read_untracked().get("reference").unwrap_or_default());
+    // What was typed into the page's first paint before the app took over comes first.
+    let reference = RwSignal::new(
+        first_paint::typed("reference")
+            .or_else(|| query.read_untracked().get("reference"))
+            .unwrap_or_default(),
+    );
     // Sent here from a slip this tab may not open yet (`?why=sign-in`): say so, and show at
     // once what is wrong with a made-up reference.
     let from_slip = query.read_untracked().get("why").as_deref() == Some("sign-in");
-    let email = RwSignal::new(Session::current().map(|s| s.email).unwrap_or_default());
+    let email = RwSignal::new(
+        first_paint::typed("email")
+            .or_else(|| Session::current().map(|s| s.email))
+            .unwrap_or_default(),
+    );
+    Effect::new(move |_| {
+        for id in ["reference", "email"] {
+            if first_paint::take_focus(id) {
+                focus_element(id);
+            }
+        }
+    });
     let code_sent = RwSignal::new(false);
     let resend_at = RwSignal::new(0.0);
     let submitted = RwSignal::new(0u32);
