@@ -60,3 +60,52 @@ fn documents(lang: Lang, services: Option<&[Service]>) -> String {
     }
     out.trim_end().to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use temujanji_shared::Lang;
+    use temujanji_shared::codes::ServiceCode;
+    use temujanji_shared::wire::{Bilingual, Service};
+
+    use super::{SERVICES_MARKER, render};
+
+    fn both(text: &str) -> Bilingual {
+        Bilingual {
+            ms: format!("{text} (ms)"),
+            en: format!("{text} (en)"),
+        }
+    }
+
+    #[test]
+    fn a_service_s_words_are_text_never_markup() {
+        let service = Service {
+            code: ServiceCode::parse("passport_renewal").expect("code"),
+            name: both("<script>alert(1)</script>"),
+            fee_sen: 20_000,
+            fee_note: both("\"5 years\" & more"),
+            documents: vec![both("<img src=x onerror=alert(1)>")],
+            rush: false,
+        };
+        let page = render(
+            &format!("<main>{SERVICES_MARKER}</main>"),
+            Lang::En,
+            Some(&[service]),
+        );
+        assert!(
+            !page.contains("<script>") && !page.contains("<img"),
+            "{page}"
+        );
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; (en)"));
+        assert!(page.contains("RM200.00 — &quot;5 years&quot; &amp; more (en)"));
+        assert!(!page.contains(SERVICES_MARKER));
+    }
+
+    #[test]
+    fn without_the_catalogue_the_page_says_so() {
+        let page = render(&format!("<main>{SERVICES_MARKER}</main>"), Lang::Ms, None);
+        assert!(
+            page.contains("role=\"alert\"") && page.contains("muat semula"),
+            "{page}"
+        );
+    }
+}
