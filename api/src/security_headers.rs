@@ -4,8 +4,9 @@
 //! fresh by nature: seats left).
 //!
 //! The SPA's policy allows only its own origin, plus `'wasm-unsafe-eval'` to compile its
-//! WebAssembly and the hashes of the inline boot scripts of the `index.html` it serves
-//! (computed from that file at start-up, so a rebuild changes them with it). Swagger UI
+//! WebAssembly and the hashes of the inline boot scripts of the pages it serves (`dist/`'s
+//! `index.html` and everything under `pages/`, read at start-up, so a rebuild changes them
+//! with it). Swagger UI
 //! (`/api/docs`) gets its own, looser policy: it ships inline scripts and styles.
 
 use std::path::Path;
@@ -61,8 +62,19 @@ impl SecurityHeaders {
     pub fn new(static_dir: &Path, public_url: Option<&str>) -> Self {
         // Every page's inline scripts (the home page has none; the app's pages start the app).
         let mut pages = vec![static_dir.join("index.html")];
-        if let Ok(entries) = std::fs::read_dir(static_dir.join("pages")) {
-            pages.extend(entries.filter_map(|e| e.ok().map(|e| e.path())));
+        let mut dirs = vec![static_dir.join("pages")];
+        while let Some(dir) = dirs.pop() {
+            for path in std::fs::read_dir(&dir)
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.ok().map(|e| e.path()))
+            {
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    pages.push(path);
+                }
+            }
         }
         let mut hashes: Vec<String> = pages
             .iter()

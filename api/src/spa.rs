@@ -1,8 +1,9 @@
 //! Serves the built SPA from `dist/`: content-hashed assets under `/assets/` cached for a
-//! year, and `index.html` (never cached, so a new build is picked up at once) for the SPA's
-//! pages, so that client-side routes load on a reload or from a link. Any other path is a 404:
-//! with `index.html` (the SPA shows its page-not-found, with a way home) when it looks like a
-//! page, empty when it names a file (`/favicon.ico`, `/robots.txt`).
+//! year, and for each of the SPA's pages its own HTML (never cached, so a new build is picked
+//! up at once) with the page's first paint in the visitor's language, so that client-side
+//! routes load on a reload or from a link; the home page is the server's (`crate::home`). Any
+//! other path is a 404: with the not-found page (the SPA shows it, with a way home) when it
+//! looks like a page, empty when it names a file (`/favicon.ico`, `/robots.txt`).
 
 use std::path::{Path, PathBuf};
 
@@ -146,8 +147,8 @@ async fn spa_missing() -> HttpResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
     /// One of the SPA's routes (keep in step with `web/src/lib.rs`), with the file of `dist/`
-    /// that serves it (see `xtask/src/web.rs`): `index.html` with the page's own first paint
-    /// and hints for its route's code.
+    /// that serves it in Malay (see `xtask/src/web.rs` and [`in_language`]): the page's own
+    /// first paint and hints for its route's code.
     Route(&'static str),
     /// Looks like a page but is none: 404, with the SPA to say so.
     Unknown,
@@ -187,28 +188,23 @@ pub fn page(path: &str, query: &str) -> Page {
     })
 }
 
+/// The journey's steps after the first, as the app names them (`web/src/pages/apply/journey.rs`).
+const LATER_STEPS: [&str; 5] = ["code", "service", "slot", "details", "review"];
+
 /// Whether `/apply?{query}` resumes a journey (`step=` other than the first, or `offer=`).
 fn resumes_journey(query: &str) -> bool {
     query.split('&').any(|pair| {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (key == "step" && !value.is_empty() && value != "email") || key == "offer"
+        (key == "step" && LATER_STEPS.contains(&value)) || key == "offer"
     })
 }
 
 /// The home page's file (in Malay; see `crate::home` for both languages).
 const HOME: &str = "index.html";
 
-/// The home page in `lang`, with the services' documents and fees filled in (see
+/// The home page's template with the services' documents and fees in `lang` (see
 /// `crate::home`).
-async fn home_page(req: &HttpRequest, dist: &Path, lang: Lang) -> HttpResponse {
-    let path = dist.join(in_language(HOME, lang));
-    let template = match std::fs::read_to_string(&path) {
-        Ok(template) => template,
-        Err(e) => {
-            tracing::error!(path = %path.display(), error = %e, "cannot read the home page");
-            return HttpResponse::ServiceUnavailable().finish();
-        }
-    };
+async fn home_page(req: &HttpRequest, template: &str, lang: Lang) -> String {
     let services = match req.app_data::<web::Data<AppState>>() {
         Some(state) => with_conn(state, |conn, _| catalog::list_services(conn))
             .await
@@ -218,15 +214,42 @@ async fn home_page(req: &HttpRequest, dist: &Path, lang: Lang) -> HttpResponse {
             .ok(),
         None => None,
     };
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((CACHE_CONTROL, "no-cache"))
-        .insert_header((VARY, "cookie"))
-        .body(home::render(&template, lang, services.as_deref()))
+    home::render(template, lang, services.as_deref())
 }
 
-/// The cookie that remembers the visitor's language (set here and by the app; not secret).
-pub const LANG_COOKIE: &str = "temujanji-lang";
+/// The page `file` of `dist/` in `lang` (a build without it: the Malay one).
+fn read_page(dist: &Path, file: &str, lang: Lang) -> Option<String> {
+    let localised = dist.join(in_language(file, lang));
+    let path = if localised.is_file() {
+        localised
+    } else {
+        dist.join(file)
+    };
+    std::fs::read_to_string(&path)
+        .inspect_err(|e| tracing::error!(path = %path.display(), error = %e, "cannot read a page"))
+        .ok()
+}
+
+/// `page` with its language link (`href="?lang=OTHER"`, written by the build) pointing at the
+/// same address and query in the other language.
+fn with_language_link(page: &str, lang: Lang, query: &str) -> String {
+    let other = match lang {
+        Lang::Ms => Lang::En,
+        Lang::En => Lang::Ms,
+    };
+    let built = format!("href=\"?lang={}\"", other.code());
+    let mut kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.starts_with("lang="))
+        .collect();
+    let switch = format!("lang={}", other.code());
+    kept.push(&switch);
+    page.replacen(
+        &built,
+        &format!("href=\"?{}\"", crate::html::escape(&kept.join("&"))),
+        1,
+    )
+}
 
 /// The visitor's language: `?lang=` (and that it is to be remembered), else the cookie's,
 /// else Bahasa Melayu. Every page is written in both (see `xtask/src/web.rs`), so that the
@@ -241,10 +264,9 @@ fn language(req: &HttpRequest) -> (Lang, bool) {
 }
 
 fn choose_language(query: &str, cookie: Option<&str>) -> (Lang, bool) {
-    let asked = query.split('&').find_map(|pair| {
-        pair.strip_prefix("lang=")
-            .and_then(|code| Lang::parse(&code.to_ascii_lowercase()))
-    });
+    let asked = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("lang=").and_then(Lang::parse));
     match asked {
         Some(lang) => (lang, true),
         None => (cookie.and_then(Lang::parse).unwrap_or_default(), false),
@@ -255,15 +277,17 @@ fn choose_language(query: &str, cookie: Option<&str>) -> (Lang, bool) {
 fn cookie_value(header: &str) -> Option<&str> {
     header.split(';').find_map(|pair| {
         let (name, value) = pair.trim().split_once('=')?;
-        (name == LANG_COOKIE).then_some(value)
+        (name == temujanji_shared::lang::COOKIE).then_some(value)
     })
 }
 
 /// Remembers `lang` for a year, on every page.
 fn remember_language(response: &mut HttpResponse, lang: Lang) {
     let cookie = format!(
-        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-        lang.code()
+        "{}={}; {}",
+        temujanji_shared::lang::COOKIE,
+        lang.code(),
+        temujanji_shared::lang::COOKIE_ATTRIBUTES
     );
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(SET_COOKIE, value);
@@ -271,7 +295,7 @@ fn remember_language(response: &mut HttpResponse, lang: Lang) {
 }
 
 /// The file of `dist/` with the Malay page `file` in `lang` (English: `pages/en/NAME`).
-fn in_language(file: &str, lang: Lang) -> String {
+pub fn in_language(file: &str, lang: Lang) -> String {
     match lang {
         Lang::Ms => file.to_owned(),
         Lang::En => format!("pages/en/{}", file.rsplit('/').next().unwrap_or(file)),
@@ -323,36 +347,27 @@ impl actix_web::dev::Service<ServiceRequest> for SpaIndex {
                 return Ok(ServiceResponse::new(req, response));
             }
             let (lang, remember) = language(&req);
-            if kind == Page::Route(HOME) {
-                let mut response = home_page(&req, &dist, lang).await;
-                if remember {
-                    remember_language(&mut response, lang);
-                }
+            let Some(template) = read_page(&dist, kind.file(), lang) else {
+                let response = HttpResponse::ServiceUnavailable().finish();
                 return Ok(ServiceResponse::new(req, response));
-            }
-            // The page in the visitor's language (a build without it: the Malay one).
-            let mut index = dist.join(in_language(kind.file(), lang));
-            if !index.is_file() {
-                index = dist.join(kind.file());
-            }
-            let file = match NamedFile::open(&index) {
-                Ok(file) => file,
-                Err(e) => {
-                    tracing::error!(path = %index.display(), error = %e, "cannot open the SPA's page");
-                    let response = HttpResponse::ServiceUnavailable().finish();
-                    return Ok(ServiceResponse::new(req, response));
-                }
             };
-            let mut response = file.into_response(&req);
-            if kind == Page::Unknown {
-                *response.status_mut() = actix_web::http::StatusCode::NOT_FOUND;
-            }
+            let body = if kind == Page::Route(HOME) {
+                home_page(&req, &template, lang).await
+            } else {
+                template
+            };
+            // The first paint's language link keeps the page's own query (`?offer=`, `?step=`).
+            let body = with_language_link(&body, lang, req.query_string());
+            let mut response = if kind == Page::Unknown {
+                HttpResponse::NotFound()
+            } else {
+                HttpResponse::Ok()
+            };
             response
-                .headers_mut()
-                .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-            response
-                .headers_mut()
-                .insert(VARY, HeaderValue::from_static("cookie"));
+                .content_type("text/html; charset=utf-8")
+                .insert_header((CACHE_CONTROL, "no-cache"))
+                .insert_header((VARY, "cookie"));
+            let mut response = response.body(body);
             if remember {
                 remember_language(&mut response, lang);
             }
@@ -365,7 +380,21 @@ impl actix_web::dev::Service<ServiceRequest> for SpaIndex {
 mod tests {
     use temujanji_shared::Lang;
 
-    use super::{Page, choose_language, cookie_value, in_language, page};
+    use super::{Page, choose_language, cookie_value, in_language, page, with_language_link};
+
+    #[test]
+    fn the_language_link_keeps_the_query() {
+        let page = r#"<a class="lang-switch" href="?lang=en" lang="en">English</a>"#;
+        assert!(
+            with_language_link(page, Lang::Ms, "offer=12&lang=ms&step=slot")
+                .contains(r#"href="?offer=12&amp;step=slot&amp;lang=en""#)
+        );
+        assert!(with_language_link(page, Lang::Ms, "").contains(r#"href="?lang=en""#));
+        assert!(
+            with_language_link(page, Lang::Ms, "x=%22%3E")
+                .contains(r#"href="?x=%22%3E&amp;lang=en""#)
+        );
+    }
 
     #[test]
     fn the_language_asked_for_wins_and_is_remembered() {
@@ -408,6 +437,7 @@ mod tests {
             ("/apply?step=slot", "pages/apply-resume.html"),
             ("/apply?lang=en&step=review", "pages/apply-resume.html"),
             ("/apply?offer=12", "pages/apply-resume.html"),
+            ("/apply?step=bogus", "pages/apply.html"),
             ("/manage", "pages/manage.html"),
             ("/appointment/ABCDE-FGHJK", "pages/slip.html"),
             ("/staff", "pages/staff.html"),

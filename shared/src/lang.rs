@@ -46,6 +46,13 @@ impl std::fmt::Display for Lang {
     }
 }
 
+/// The cookie that remembers the visitor's language, read by the server for every page's
+/// first paint and written by the server (on `?lang=`) and the app (on a switch); not secret.
+pub const COOKIE: &str = "temujanji-lang";
+
+/// The cookie's attributes after `NAME=VALUE`: a year, every page.
+pub const COOKIE_ATTRIBUTES: &str = "Path=/; Max-Age=31536000; SameSite=Lax";
+
 #[cfg(test)]
 mod tests {
     use super::*;

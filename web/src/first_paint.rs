@@ -3,8 +3,7 @@
 //! mounts, and keeps what was typed into them meanwhile (the apply page's first paint is its
 //! e-mail form), so that a quick applicant loses nothing.
 
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::cell::RefCell;
 
 use wasm_bindgen::JsCast;
 
@@ -17,7 +16,10 @@ struct Typed {
     focused: Option<String>,
 }
 
-static TYPED: OnceLock<Typed> = OnceLock::new();
+thread_local! {
+    /// Taken once each: a later visit to the same page (in-app navigation) starts afresh.
+    static TYPED: RefCell<Typed> = RefCell::default();
+}
 
 /// Removes the first paint, keeping what was typed into it. Runs before the app mounts, in the
 /// same task, so that no blank frame shows between the two.
@@ -45,29 +47,29 @@ pub fn take_over() {
         .filter(|element| element.closest("[data-shell]").ok().flatten().is_some())
         .map(|element| element.id())
         .filter(|id| !id.is_empty());
-    let _ = TYPED.set(typed);
+    TYPED.set(typed);
     while let Ok(Some(element)) = document.query_selector("[data-shell]") {
         element.remove();
     }
 }
 
-/// What was typed into the first paint's field `id` before the app took over.
-pub fn typed(id: &str) -> Option<String> {
-    TYPED
-        .get()?
-        .values
-        .iter()
-        .find(|(field, _)| field == id)
-        .map(|(_, value)| value.clone())
+/// What was typed into the first paint's field `id` before the app took over; once (it is
+/// the first page's, not a later one's).
+pub fn take_typed(id: &str) -> Option<String> {
+    TYPED.with_borrow_mut(|typed| {
+        let at = typed.values.iter().position(|(field, _)| field == id)?;
+        Some(typed.values.remove(at).1)
+    })
 }
 
-/// Whether the first paint's field `id` had keyboard focus when the app took over, the first
-/// time it is asked (the app's field of the same id takes focus back once, as it appears).
+/// Whether the first paint's field `id` had keyboard focus when the app took over; once
+/// (the app's field of the same id takes focus back as it appears).
 pub fn take_focus(id: &str) -> bool {
-    static TAKEN: AtomicBool = AtomicBool::new(false);
-    let had = TYPED
-        .get()
-        .and_then(|t| t.focused.as_deref())
-        .is_some_and(|focused| focused == id);
-    had && !TAKEN.swap(true, Ordering::Relaxed)
+    TYPED.with_borrow_mut(|typed| {
+        let had = typed.focused.as_deref() == Some(id);
+        if had {
+            typed.focused = None;
+        }
+        had
+    })
 }

@@ -1,5 +1,5 @@
-//! Interface texts in Bahasa Melayu and English, date and money formats, and the remembered
-//! language choice. Validation messages come from `shared` (the same text the API sends).
+//! Interface texts in Bahasa Melayu and English, date formats, and the remembered language
+//! choice (a cookie the server reads too). Validation messages come from `shared` (the same text the API sends).
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use leptos::prelude::*;
@@ -323,10 +323,6 @@ pub fn long_date(lang: Lang, date: NaiveDate) -> String {
     )
 }
 
-/// The cookie that remembers the language for the server's home page too
-/// (`api/src/home.rs`).
-const LANG_COOKIE: &str = "temujanji-lang";
-
 fn html_document() -> Option<web_sys::HtmlDocument> {
     use wasm_bindgen::JsCast;
     web_sys::window()?.document()?.dyn_into().ok()
@@ -344,12 +340,15 @@ pub fn initial_lang() -> Lang {
                 .find_map(|pair| pair.strip_prefix("lang="))
                 .and_then(Lang::parse)
         });
-    // The cookie is what the server's home page reads and sets; the storage is from before it.
+    // The cookie is what the server reads (every page's first paint) and sets; the storage
+    // is from before it.
     let from_cookie = || {
         let cookies = html_document()?.cookie().ok()?;
         cookies.split(';').find_map(|pair| {
             let (name, value) = pair.trim().split_once('=')?;
-            (name == LANG_COOKIE).then(|| Lang::parse(value)).flatten()
+            (name == temujanji_shared::lang::COOKIE)
+                .then(|| Lang::parse(value))
+                .flatten()
         })
     };
     let remembered = || {
@@ -374,11 +373,13 @@ pub fn remember_lang(lang: Lang) {
     if let Ok(Some(storage)) = window.local_storage() {
         let _ = storage.set_item(STORAGE_KEY, lang.code());
     }
-    // The server's home page (whole without the app) speaks the language of this cookie.
+    // The server writes every page's first paint in the language of this cookie.
     if let Some(document) = html_document() {
         let _ = document.set_cookie(&format!(
-            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-            lang.code()
+            "{}={}; {}",
+            temujanji_shared::lang::COOKIE,
+            lang.code(),
+            temujanji_shared::lang::COOKIE_ATTRIBUTES
         ));
     }
     if let Some(root) = window.document().and_then(|d| d.document_element()) {

@@ -122,7 +122,8 @@ fn App() -> impl IntoView {
     }
 }
 
-// Code splitting: only the home page is in the first wasm. Each other page is a lazy route,
+// Code splitting: only the app's home page (reached from within the app; a visit that starts
+// at `/` gets the server's page, without wasm) is in the main wasm. Each other page is a lazy route,
 // split by `cargo xtask build-web` into its own wasm chunk (code shared by two pages into a
 // chunk of its own) and fetched when the route is first shown, on a direct load as on a
 // client-side navigation.

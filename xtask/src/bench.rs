@@ -372,11 +372,12 @@ pub(crate) fn first_load_section(load: &crate::web::FirstLoad) -> Result<String,
          split into lazily loaded routes, wasm-opt `-Oz`), gzip level 6 as served, and brotli \
          as served to browsers that accept it.\n\n\
          A first visit to the home page: {verdict}. The server sends the page whole (the \
-         services' documents filled in); it loads no wasm, and its script prefetches the apply \
+         build's page below, plus the services' documents it fills in); it loads no wasm, and its script prefetches the apply \
          page's files only when the pointer, a finger or focus reaches \"Apply\".\n\n{home}\n\
          `/apply` opened directly (a link from elsewhere): its page, the app and the apply \
-         route's chunks, fetched side by side; the other pages' chunks are fetched when first \
-         shown.\n\n{apply}\n",
+         route's chunks, fetched side by side (budget {apply_budget} KB); the other pages' \
+         chunks are fetched when first shown.\n\n{apply}\n",
+        apply_budget = crate::web::APPLY_LOAD_BUDGET / 1000,
         date = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
         commit = commit(),
         home = table_of(load),

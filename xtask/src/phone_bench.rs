@@ -7,8 +7,8 @@
 //!   sends them in the page) and when `/apply`'s form is ready (the app has taken over);
 //! - tap to form: from the tap on "Apply" (after the pointer reached it, as a finger does) to
 //!   the e-mail form on screen (the next page's first paint) and ready (the app's);
-//! - a signed-in applicant's reload at the service step: the branch list on screen (the
-//!   branches are fetched beside the apply page's code, not after it);
+//! - a signed-in applicant's reload at the service step: the branch list on screen (what it
+//!   waits for is the apply page's code, not the data);
 //! - service to calendar: a signed-in applicant's "Continue" after choosing a service and a
 //!   branch, to the month's open days on screen.
 //!

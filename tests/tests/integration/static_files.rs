@@ -338,6 +338,10 @@ async fn pages_paint_before_the_wasm_and_hint_their_code() {
         !apply.contains("id=\"email\""),
         "a journey resumed at a later step paints no step of its own"
     );
+    assert!(
+        apply.contains("href=\"?step=slot&amp;lang=en\""),
+        "the first paint's language link keeps the step"
+    );
     let fresh = app.get("/apply").await.text().await.expect("html");
     assert!(
         fresh.contains("<h1 tabindex=\"-1\">Permohonan temujanji — E-mel</h1>")

@@ -21,7 +21,7 @@ pub fn ManagePage() -> impl IntoView {
     let navigate = use_navigate();
     // What was typed into the page's first paint before the app took over comes first.
     let reference = RwSignal::new(
-        first_paint::typed("reference")
+        first_paint::take_typed("reference")
             .or_else(|| query.read_untracked().get("reference"))
             .unwrap_or_default(),
     );
@@ -29,7 +29,7 @@ pub fn ManagePage() -> impl IntoView {
     // once what is wrong with a made-up reference.
     let from_slip = query.read_untracked().get("why").as_deref() == Some("sign-in");
     let email = RwSignal::new(
-        first_paint::typed("email")
+        first_paint::take_typed("email")
             .or_else(|| Session::current().map(|s| s.email))
             .unwrap_or_default(),
     );

@@ -120,14 +120,14 @@ impl Journey {
             details,
         } = Draft::load().unwrap_or_default();
         let session = RwSignal::new(Session::current());
-        // Else what was typed into the page's first paint before the app took over, else the
-        // address this tab signed in with.
-        let email = if email.is_empty() {
-            crate::first_paint::typed("email")
-                .or_else(|| session.get_untracked().map(|s| s.email))
-                .unwrap_or_default()
-        } else {
-            email
+        // Signed in (the journey goes on past the e-mail): the draft's address, else the
+        // session's. Otherwise what was just typed into the page's first paint, else the
+        // draft's.
+        let typed = crate::first_paint::take_typed("email");
+        let email = match session.get_untracked() {
+            Some(signed_in) if email.is_empty() => signed_in.email,
+            Some(_) => email,
+            None => typed.unwrap_or(email),
         };
         let details = Details::new(details);
         let navigate = use_navigate();
