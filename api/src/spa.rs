@@ -233,15 +233,9 @@ fn read_page(dist: &Path, file: &str, lang: Lang) -> Option<String> {
 /// `page` with its language link (`href="?lang=OTHER"`, written by the build) pointing at the
 /// same address and query in the other language.
 fn with_language_link(page: &str, lang: Lang, query: &str) -> String {
-    let other = match lang {
-        Lang::Ms => Lang::En,
-        Lang::En => Lang::Ms,
-    };
+    let other = lang.other();
     let built = format!("href=\"?lang={}\"", other.code());
-    let mut kept: Vec<&str> = query
-        .split('&')
-        .filter(|pair| !pair.is_empty() && !pair.starts_with("lang="))
-        .collect();
+    let mut kept = temujanji_shared::lang::query_without_lang(query);
     let switch = format!("lang={}", other.code());
     kept.push(&switch);
     page.replacen(
@@ -255,41 +249,24 @@ fn with_language_link(page: &str, lang: Lang, query: &str) -> String {
 /// else Bahasa Melayu. Every page is written in both (see `xtask/src/web.rs`), so that the
 /// first paint is already in the language the app will show.
 fn language(req: &HttpRequest) -> (Lang, bool) {
-    let cookie = req
+    let remembered = req
         .headers()
         .get_all(actix_web::http::header::COOKIE)
         .filter_map(|value| value.to_str().ok())
-        .find_map(cookie_value);
-    choose_language(req.query_string(), cookie)
+        .find_map(Lang::remembered_in);
+    choose_language(req.query_string(), remembered)
 }
 
-fn choose_language(query: &str, cookie: Option<&str>) -> (Lang, bool) {
-    let asked = query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("lang=").and_then(Lang::parse));
-    match asked {
+fn choose_language(query: &str, remembered: Option<Lang>) -> (Lang, bool) {
+    match Lang::asked_in(query) {
         Some(lang) => (lang, true),
-        None => (cookie.and_then(Lang::parse).unwrap_or_default(), false),
+        None => (remembered.unwrap_or_default(), false),
     }
-}
-
-/// The language cookie's value in a `Cookie` header (`a=1; temujanji-lang=en`).
-fn cookie_value(header: &str) -> Option<&str> {
-    header.split(';').find_map(|pair| {
-        let (name, value) = pair.trim().split_once('=')?;
-        (name == temujanji_shared::lang::COOKIE).then_some(value)
-    })
 }
 
 /// Remembers `lang` for a year, on every page.
 fn remember_language(response: &mut HttpResponse, lang: Lang) {
-    let cookie = format!(
-        "{}={}; {}",
-        temujanji_shared::lang::COOKIE,
-        lang.code(),
-        temujanji_shared::lang::COOKIE_ATTRIBUTES
-    );
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
+    if let Ok(value) = HeaderValue::from_str(&lang.cookie()) {
         response.headers_mut().append(SET_COOKIE, value);
     }
 }
@@ -380,7 +357,7 @@ impl actix_web::dev::Service<ServiceRequest> for SpaIndex {
 mod tests {
     use temujanji_shared::Lang;
 
-    use super::{Page, choose_language, cookie_value, in_language, page, with_language_link};
+    use super::{Page, choose_language, in_language, page, with_language_link};
 
     #[test]
     fn the_language_link_keeps_the_query() {
@@ -398,20 +375,32 @@ mod tests {
 
     #[test]
     fn the_language_asked_for_wins_and_is_remembered() {
-        assert_eq!(choose_language("lang=en", Some("ms")), (Lang::En, true));
-        assert_eq!(choose_language("x=1&lang=ms", Some("en")), (Lang::Ms, true));
-        assert_eq!(choose_language("", Some("en")), (Lang::En, false));
-        assert_eq!(choose_language("lang=fr", Some("en")), (Lang::En, false));
-        assert_eq!(choose_language("", Some("xx")), (Lang::Ms, false));
+        for (query, cookies, chosen) in [
+            ("lang=en", "temujanji-lang=ms", (Lang::En, true)),
+            ("x=1&lang=ms", "temujanji-lang=en", (Lang::Ms, true)),
+            ("", "temujanji-lang=en", (Lang::En, false)),
+            ("lang=fr", "temujanji-lang=en", (Lang::En, false)),
+            ("", "temujanji-lang=xx", (Lang::Ms, false)),
+        ] {
+            let remembered = Lang::remembered_in(cookies);
+            assert_eq!(
+                choose_language(query, remembered),
+                chosen,
+                "{query} {cookies}"
+            );
+        }
         assert_eq!(choose_language("", None), (Lang::Ms, false));
     }
 
     #[test]
     fn the_language_cookie_is_found_among_others() {
-        assert_eq!(cookie_value("a=1; temujanji-lang=en; b=2"), Some("en"));
-        assert_eq!(cookie_value("temujanji-lang=ms"), Some("ms"));
-        assert_eq!(cookie_value("xtemujanji-lang=en"), None);
-        assert_eq!(cookie_value(""), None);
+        assert_eq!(
+            Lang::remembered_in("a=1; temujanji-lang=en; b=2"),
+            Some(Lang::En)
+        );
+        assert_eq!(Lang::remembered_in("temujanji-lang=ms"), Some(Lang::Ms));
+        assert_eq!(Lang::remembered_in("xtemujanji-lang=en"), None);
+        assert_eq!(Lang::remembered_in(""), None);
     }
 
     #[test]

@@ -26,6 +26,36 @@ impl Lang {
         }
     }
 
+    /// The other of the two.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Ms => Lang::En,
+            Lang::En => Lang::Ms,
+        }
+    }
+
+    /// The language a query string asks for (`lang=en`; a leading `?` is allowed).
+    pub fn asked_in(query: &str) -> Option<Lang> {
+        query
+            .trim_start_matches('?')
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("lang=").and_then(Lang::parse))
+    }
+
+    /// The language remembered in [`COOKIE`], from a `Cookie` header or `document.cookie`
+    /// (`a=1; temujanji-lang=en`).
+    pub fn remembered_in(cookies: &str) -> Option<Lang> {
+        cookies.split(';').find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == COOKIE).then(|| Lang::parse(value)).flatten()
+        })
+    }
+
+    /// The [`COOKIE`] that remembers this language (for `Set-Cookie` or `document.cookie`).
+    pub fn cookie(self) -> String {
+        format!("{COOKIE}={}; {COOKIE_ATTRIBUTES}", self.code())
+    }
+
     /// Parses a language code, case-insensitively, ignoring a region subtag
     /// (`"ms"`, `"ms-MY"`, `"EN"`, `"en_GB"`). Anything else is `None`.
     pub fn parse(s: &str) -> Option<Lang> {
@@ -51,7 +81,16 @@ impl std::fmt::Display for Lang {
 pub const COOKIE: &str = "temujanji-lang";
 
 /// The cookie's attributes after `NAME=VALUE`: a year, every page.
-pub const COOKIE_ATTRIBUTES: &str = "Path=/; Max-Age=31536000; SameSite=Lax";
+const COOKIE_ATTRIBUTES: &str = "Path=/; Max-Age=31536000; SameSite=Lax";
+
+/// The pairs of a query string (a leading `?` allowed) other than `lang=`, in order.
+pub fn query_without_lang(query: &str) -> Vec<&str> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.starts_with("lang="))
+        .collect()
+}
 
 #[cfg(test)]
 mod tests {

@@ -62,14 +62,10 @@ pub fn take_typed(id: &str) -> Option<String> {
     })
 }
 
-/// Whether the first paint's field `id` had keyboard focus when the app took over; once
-/// (the app's field of the same id takes focus back as it appears).
-pub fn take_focus(id: &str) -> bool {
-    TYPED.with_borrow_mut(|typed| {
-        let had = typed.focused.as_deref() == Some(id);
-        if had {
-            typed.focused = None;
-        }
-        had
-    })
+/// Gives keyboard focus back to the app's field of the id that had it in the first paint when
+/// the app took over; once (called as a page's fields appear).
+pub fn restore_focus() {
+    if let Some(id) = TYPED.with_borrow_mut(|typed| typed.focused.take()) {
+        crate::fields::focus_element(&id);
+    }
 }

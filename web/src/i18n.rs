@@ -334,23 +334,10 @@ pub fn initial_lang() -> Lang {
     let from_query = window
         .as_ref()
         .and_then(|w| w.location().search().ok())
-        .and_then(|q| {
-            q.trim_start_matches('?')
-                .split('&')
-                .find_map(|pair| pair.strip_prefix("lang="))
-                .and_then(Lang::parse)
-        });
+        .and_then(|q| Lang::asked_in(&q));
     // The cookie is what the server reads (every page's first paint) and sets; the storage
     // is from before it.
-    let from_cookie = || {
-        let cookies = html_document()?.cookie().ok()?;
-        cookies.split(';').find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == temujanji_shared::lang::COOKIE)
-                .then(|| Lang::parse(value))
-                .flatten()
-        })
-    };
+    let from_cookie = || Lang::remembered_in(&html_document()?.cookie().ok()?);
     let remembered = || {
         window
             .as_ref()
@@ -375,12 +362,7 @@ pub fn remember_lang(lang: Lang) {
     }
     // The server writes every page's first paint in the language of this cookie.
     if let Some(document) = html_document() {
-        let _ = document.set_cookie(&format!(
-            "{}={}; {}",
-            temujanji_shared::lang::COOKIE,
-            lang.code(),
-            temujanji_shared::lang::COOKIE_ATTRIBUTES
-        ));
+        let _ = document.set_cookie(&lang.cookie());
     }
     if let Some(root) = window.document().and_then(|d| d.document_element()) {
         let _ = root.set_attribute("lang", lang.code());
@@ -392,11 +374,7 @@ pub fn remember_lang(lang: Lang) {
     if search.contains("lang=")
         && let Ok(history) = window.history()
     {
-        let kept: Vec<&str> = search
-            .trim_start_matches('?')
-            .split('&')
-            .filter(|pair| !pair.is_empty() && !pair.starts_with("lang="))
-            .collect();
+        let kept = temujanji_shared::lang::query_without_lang(&search);
         let path = location.pathname().unwrap_or_default();
         let url = if kept.is_empty() {
             path

@@ -188,10 +188,7 @@ impl LazyRoute for StaffRoute {
 /// Switches between the two languages; the page and whatever was typed stay as they are.
 #[component]
 fn LangSwitch(lang: ReadSignal<Lang>, set_lang: WriteSignal<Lang>) -> impl IntoView {
-    let other = move || match lang.get() {
-        Lang::Ms => Lang::En,
-        Lang::En => Lang::Ms,
-    };
+    let other = move || lang.get().other();
     view! {
         <button
             type="button"

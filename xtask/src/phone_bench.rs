@@ -157,6 +157,16 @@ impl Phone {
         }
     }
 
+    /// Taps the element matching `css`.
+    async fn click(&self, css: &str) -> Result<(), String> {
+        let element = self.driver.find(By::Css(css)).await;
+        element
+            .map_err(|e| e.to_string())?
+            .click()
+            .await
+            .map_err(|e| format!("click {css}: {e}"))
+    }
+
     async fn now(&self) -> Result<f64, String> {
         self.clock("performance.now()").await
     }
@@ -283,23 +293,9 @@ async fn one_run(url: &str, token: &str, run: usize) -> Result<[f64; 8], String>
         .await
         .map_err(nav)?;
     let branches_ready = phone.shown("#branch-SGR-SHA").await?;
-    phone
-        .driver
-        .find(By::Css("#branch-SGR-SHA"))
-        .await
-        .map_err(nav)?
-        .click()
-        .await
-        .map_err(nav)?;
+    phone.click("#branch-SGR-SHA").await?;
     let pressed = phone.now().await?;
-    phone
-        .driver
-        .find(By::Css("form button[type=submit]"))
-        .await
-        .map_err(nav)?
-        .click()
-        .await
-        .map_err(nav)?;
+    phone.click("form button[type=submit]").await?;
     let service_to_calendar = phone.shown(".day.open").await? - pressed;
     phone.close().await;
     Ok([

@@ -211,8 +211,10 @@ pub fn build() -> Result<(), String> {
 /// The home page's meta naming the apply page's files, for `web/static/home.js` to prefetch.
 const PREFETCH_META: &str = "temujanji-prefetch-apply";
 
-/// Where the server fills in the services' documents and fees.
+// Where the server fills in the services' documents and fees.
 use temujanji_api::home::SERVICES_MARKER;
+use temujanji_api::spa::in_language;
+use temujanji_shared::Lang;
 
 /// What a page of `dist/` is.
 enum Kind {
@@ -225,7 +227,7 @@ enum Kind {
 
 /// The pages `dist/` serves (see `api/src/spa.rs`, which picks one by path and language):
 /// (file, shell of `web/static/shell/`, kind). Each is written in Malay at `file` and in
-/// English where `temujanji_api::spa::in_language` says, from the shells of `web/static/shell/` and its `en/`.
+/// English where [`in_language`] says, from the shells of `web/static/shell/` and its `en/`.
 const PAGES: [(&str, &str, Kind); 8] = [
     ("index.html", "home", Kind::Home),
     ("pages/apply.html", "apply", Kind::App(Some("apply"))),
@@ -270,14 +272,15 @@ fn write_pages(
     let (Some(from), Some(to)) = (index.find(app_start), index.find(app_end)) else {
         return Err("web/static/index.html lacks its <!--APP--> section".into());
     };
-    for lang in ["ms", "en"] {
+    for lang in Lang::ALL {
         let shell_dir = match lang {
-            "ms" => root().join("web/static/shell"),
-            other => root().join("web/static/shell").join(other),
+            Lang::Ms => root().join("web/static/shell"),
+            Lang::En => root().join("web/static/shell/en"),
         };
         let frame = read(&shell_dir.join("frame.html"))?;
         for (file, shell, kind) in &PAGES {
             let main = shell_part(&shell_dir, shell)?;
+            let first_paint = frame.replace("{{MAIN}}", main.trim_end());
             let page = match kind {
                 Kind::Home => {
                     if !main.contains(SERVICES_MARKER) {
@@ -295,9 +298,8 @@ fn write_pages(
                         files.home_js
                     );
                     // No app takes this page over: it is the page, not a first paint.
-                    let frame = frame.replace(" data-shell", "");
                     format!("{}{head}{}", &index[..from], &index[to + app_end.len()..])
-                        .replace("<!--SHELL-->", &frame.replace("{{MAIN}}", main.trim_end()))
+                        .replace("<!--SHELL-->", &first_paint.replace(" data-shell", ""))
                         .replace("<!--NOSCRIPT-->\n", "")
                 }
                 Kind::App(route) => {
@@ -318,7 +320,7 @@ fn write_pages(
                         .replacen(app_start, "", 1)
                         .replacen(app_end, "", 1)
                         .replace("<!--HINTS-->\n", &hints)
-                        .replace("<!--SHELL-->", &frame.replace("{{MAIN}}", main.trim_end()))
+                        .replace("<!--SHELL-->", &first_paint)
                         .replace(
                             "<!--NOSCRIPT-->",
                             "  <noscript>Temujanji memerlukan JavaScript. / Temujanji needs \
@@ -326,12 +328,10 @@ fn write_pages(
                         )
                 }
             };
-            let (path, page) = match lang {
-                "ms" => (file.to_string(), page),
-                _ => (
-                    temujanji_api::spa::in_language(file, temujanji_shared::Lang::En),
-                    in_english(page)?,
-                ),
+            let path = in_language(file, lang);
+            let page = match lang {
+                Lang::Ms => page,
+                Lang::En => in_english(page)?,
             };
             if page.replace(SERVICES_MARKER, "").contains("<!--") || page.contains("{{") {
                 return Err(format!("{path}: a marker of web/static/index.html is left"));

@@ -7,7 +7,7 @@ use temujanji_shared::email::EmailAddress;
 use temujanji_shared::reference::Reference;
 
 use crate::api::Failure;
-use crate::fields::{Alert, ErrorSummary, Listed, Status, TextField, focus_element};
+use crate::fields::{Alert, ErrorSummary, Listed, Status, TextField};
 use crate::first_paint;
 use crate::i18n::{Text, tr, use_lang};
 use crate::pages::PageHeading;
@@ -33,13 +33,7 @@ pub fn ManagePage() -> impl IntoView {
             .or_else(|| Session::current().map(|s| s.email))
             .unwrap_or_default(),
     );
-    Effect::new(move |_| {
-        for id in ["reference", "email"] {
-            if first_paint::take_focus(id) {
-                focus_element(id);
-            }
-        }
-    });
+    Effect::new(move |_| first_paint::restore_focus());
     let code_sent = RwSignal::new(false);
     let resend_at = RwSignal::new(0.0);
     let submitted = RwSignal::new(0u32);

@@ -12,10 +12,7 @@ use crate::i18n::{tr, use_lang};
 /// Countries whose name (in either language) or code matches `search`; `chosen` always stays.
 fn matching(lang: Lang, search: &str, chosen: &str) -> Vec<(&'static str, &'static str)> {
     let needle = search.trim().to_lowercase();
-    let other = match lang {
-        Lang::Ms => Lang::En,
-        Lang::En => Lang::Ms,
-    };
+    let other = lang.other();
     country::by_name(lang)
         .into_iter()
         .filter(|(code, name)| {

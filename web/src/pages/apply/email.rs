@@ -6,7 +6,7 @@ use temujanji_shared::email::EmailAddress;
 use super::journey::{Journey, Step};
 use super::texts::ApplyText;
 use crate::api::Failure;
-use crate::fields::{Alert, ErrorSummary, OneField, Status, focus_element};
+use crate::fields::{Alert, ErrorSummary, OneField, Status};
 use crate::i18n::{Text, tr, use_lang};
 use crate::session::Session;
 use crate::verify::{EmailField, send_code};
@@ -58,11 +58,7 @@ pub(super) fn EmailStep() -> impl IntoView {
     };
     // The applicant was typing into the page's first paint as the app took over: the field
     // keeps the focus (and the text, see `Journey::new`).
-    Effect::new(move |_| {
-        if crate::first_paint::take_focus("email") {
-            focus_element("email");
-        }
-    });
+    Effect::new(move |_| crate::first_paint::restore_focus());
     let status = Signal::derive(move || {
         request
             .pending()
